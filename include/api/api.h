@@ -1,0 +1,29 @@
+/* Every HTTP handler, grouped by the file that implements it. */
+#ifndef LR_API_API_H
+#define LR_API_API_H
+
+#include "http/app.h"
+#include "http/http.h"
+
+#define LR_HANDLER(name) void name(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
+
+/* api/health.c */
+LR_HANDLER(lr_api_healthz);
+LR_HANDLER(lr_api_readyz);
+/* api/events.c */
+LR_HANDLER(lr_api_events_post);
+/* api/leads.c */
+LR_HANDLER(lr_api_lead_get);
+/* api/assignments.c */
+LR_HANDLER(lr_api_assignments_list);
+/* api/reps.c */
+LR_HANDLER(lr_api_rep_put);
+LR_HANDLER(lr_api_reps_list);
+/* api/accounts.c */
+LR_HANDLER(lr_api_accounts_put);
+LR_HANDLER(lr_api_account_get);
+/* api/named_accounts.c */
+LR_HANDLER(lr_api_named_put);
+LR_HANDLER(lr_api_named_get);
+
+#endif

@@ -1,0 +1,77 @@
+/* A fixed pool of PostgreSQL connections with lazily prepared statements. */
+#ifndef LR_DB_POOL_H
+#define LR_DB_POOL_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "routing/rules.h"
+
+enum lr_db_status {
+    LR_DB_OK = 0,
+    LR_DB_UNAVAILABLE, /* cannot reach PostgreSQL: callers answer 503 */
+    LR_DB_CONFLICT,    /* unique or exclusion violation */
+    LR_DB_ERROR,       /* anything else: a bug or a bad schema */
+    LR_DB_NO_ACTIVE_REP, /* SQLSTATE LR001 from the schema: a queue has no active rep */
+    LR_DB_NOT_FOUND,   /* for callers that look one row up */
+};
+
+/* A statement is declared once, static const, next to the code that runs it. */
+struct lr_db_stmt {
+    const char *name;
+    const char *sql;
+    int nparams;
+};
+
+#define LR_DB_MAX_PREPARED 128
+
+struct lr_db_conn {
+    PGconn *pg;
+    const struct lr_db_stmt *prepared[LR_DB_MAX_PREPARED];
+    size_t nprepared;
+    struct lr_rules rules; /* cache of the newest rules version seen on this conn */
+    bool has_rules;
+    char last_error[256];
+};
+
+struct lr_db_pool;
+
+/* Creates size connections lazily: none is opened until first use, so the server
+ * starts while PostgreSQL is down. NULL when out of memory. */
+struct lr_db_pool *lr_db_pool_new(const char *conninfo, unsigned size);
+void lr_db_pool_free(struct lr_db_pool *pool);
+
+/* Takes a connection, (re)connecting it when needed. LR_DB_UNAVAILABLE when
+ * PostgreSQL cannot be reached. */
+enum lr_db_status lr_db_acquire(struct lr_db_pool *pool, struct lr_db_conn **out);
+void lr_db_release(struct lr_db_pool *pool, struct lr_db_conn *conn);
+
+/* Opens a single connection outside any pool (CLI commands). */
+enum lr_db_status lr_db_connect(const char *conninfo, struct lr_db_conn *conn);
+void lr_db_disconnect(struct lr_db_conn *conn);
+
+/* Runs a prepared statement (preparing it on this connection on first use).
+ * values may hold NULLs. On LR_DB_OK *res is the result (caller PQclear's it) and
+ * may be NULL if res was NULL. */
+enum lr_db_status lr_db_exec(struct lr_db_conn *c, const struct lr_db_stmt *st,
+                             const char *const *values, PGresult **res);
+/* Plain SQL without parameters (BEGIN, COMMIT, ROLLBACK, DDL). */
+enum lr_db_status lr_db_simple(struct lr_db_conn *c, const char *sql);
+
+/* BEGIN / COMMIT / ROLLBACK helpers. rollback is safe to call in any state. */
+enum lr_db_status lr_db_begin(struct lr_db_conn *c);
+enum lr_db_status lr_db_commit(struct lr_db_conn *c);
+void lr_db_rollback(struct lr_db_conn *c);
+
+/* The newest rules version, parsed and cached on the connection. */
+enum lr_db_status lr_db_current_rules(struct lr_db_conn *c, const struct lr_rules **out);
+/* A given rules version (from the cache when it is the cached one). */
+enum lr_db_status lr_db_rules_at(struct lr_db_conn *c, int64_t version, const struct lr_rules **out);
+
+/* Column helpers: NULL-safe text, integer parse. */
+const char *lr_db_text(const PGresult *r, int row, int col); /* NULL when SQL NULL */
+int64_t lr_db_int(const PGresult *r, int row, int col);     /* 0 when SQL NULL */
+bool lr_db_bool(const PGresult *r, int row, int col);
+
+#endif

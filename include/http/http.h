@@ -1,0 +1,53 @@
+/* Requests and responses as the handlers see them, independent of libmicrohttpd. */
+#ifndef LR_HTTP_HTTP_H
+#define LR_HTTP_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "db/pool.h"
+
+enum lr_role { LR_ROLE_NONE = 0, LR_ROLE_READER = 1, LR_ROLE_OPS = 2, LR_ROLE_ADMIN = 3 };
+
+struct lr_app; /* the server: configuration, pool */
+
+struct lr_request {
+    const char *method;
+    const char *path;
+    const char *body;
+    size_t body_len;
+    char params[4][512]; /* {} segments of the route, in order (URL-decoded) */
+    size_t nparams;
+    enum lr_role role; /* of the bearer token, once authenticated */
+    char actor[160];   /* who: "token:<name>" or "webhook" */
+    void *conn;        /* transport handle for header and query look-ups */
+};
+
+struct lr_response {
+    unsigned status;
+    char *body; /* owned; malloc'd */
+    size_t body_len;
+    const char *content_type;
+    unsigned retry_after; /* seconds; 0 = no header */
+    char location[512];
+};
+
+/* Header and query parameter look-ups; NULL when absent. */
+const char *lr_req_header(const struct lr_request *req, const char *name);
+const char *lr_req_query(const struct lr_request *req, const char *name);
+
+/* Sets a JSON body (steals v; money markers are replaced). */
+void lr_resp_json(struct lr_response *resp, unsigned status, json_t *v);
+/* Takes an already serialised JSON text (copied). */
+void lr_resp_json_text(struct lr_response *resp, unsigned status, const char *text, size_t len);
+
+/* RFC 9457 problem details. errors (stolen, may be NULL) lists bad fields or rows. */
+void lr_problem(struct lr_response *resp, unsigned status, const char *type_slug,
+                const char *title, const char *detail, json_t *errors);
+/* 503 with Retry-After for an unreachable database. */
+void lr_problem_unavailable(struct lr_response *resp, const struct lr_app *app);
+/* Maps a database status other than LR_DB_OK to a problem (503 or 500). */
+void lr_problem_db(struct lr_response *resp, const struct lr_app *app, enum lr_db_status st);
+
+#endif

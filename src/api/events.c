@@ -1,0 +1,89 @@
+/* POST /v1/events: content type, idempotency key, signature, JSON, fields — in that
+ * order, so that the cheapest checks answer first and nothing is written on failure. */
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "api/events.h"
+#include "util/json.h"
+
+static bool is_json_type(const char *ct)
+{
+    if (ct == NULL)
+        return false;
+    while (*ct == ' ')
+        ct++;
+    if (strncasecmp(ct, "application/json", 16) != 0)
+        return false;
+    char next = ct[16];
+    return next == '\0' || next == ';' || next == ' ';
+}
+
+static void sha256_hex(const char *data, size_t len, char out[65])
+{
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned dl = 0;
+    EVP_Digest(data, len, d, &dl, EVP_sha256(), NULL);
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+void lr_api_events_post(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
+{
+    if (!is_json_type(lr_req_header(req, "Content-Type"))) {
+        lr_problem(resp, 415, "unsupported-media-type", "Unsupported media type",
+                   "events must be sent as application/json", NULL);
+        return;
+    }
+    const char *id = lr_req_header(req, "webhook-id");
+    if (id == NULL || *id == '\0') {
+        lr_problem(resp, 400, "missing-webhook-id", "Bad request",
+                   "the webhook-id header is required: it is the idempotency key", NULL);
+        return;
+    }
+    if (strlen(id) > 255) {
+        json_t *errors = json_array();
+        lr_json_field_error(errors, "webhook-id", "must be 1-255 characters");
+        lr_problem(resp, 422, "validation", "Unprocessable event", "the webhook-id is too long",
+                   errors);
+        return;
+    }
+    enum lr_webhook_verdict v = lr_webhook_verify(
+        &app->webhook_key, id, lr_req_header(req, "webhook-timestamp"),
+        lr_req_header(req, "webhook-signature"), req->body, req->body_len, (int64_t)time(NULL));
+    if (v != LR_WEBHOOK_VALID) {
+        const char *detail = v == LR_WEBHOOK_MISSING ? "webhook-timestamp and webhook-signature are required"
+                             : v == LR_WEBHOOK_STALE ? "webhook-timestamp is not within 5 minutes of now"
+                                                     : "no v1 signature matches the body";
+        lr_problem(resp, 401, "bad-signature", "Unauthorized", detail, NULL);
+        return;
+    }
+
+    struct lr_envelope env = {.webhook_id = id};
+    json_t *errors = json_array();
+    char detail[256] = "";
+    int rc = lr_event_parse(req->body, req->body_len, &env.ev, errors, detail, sizeof detail);
+    if (rc == 400) {
+        json_decref(errors);
+        lr_problem(resp, 400, "malformed-json", "Bad request", detail, NULL);
+        lr_event_free(&env.ev);
+        return;
+    }
+    if (rc == 422) {
+        lr_problem(resp, 422, "validation", "Unprocessable event",
+                   "one or more fields are invalid; nothing was written", errors);
+        lr_event_free(&env.ev);
+        return;
+    }
+    json_decref(errors);
+    sha256_hex(req->body, req->body_len, env.body_sha256);
+    snprintf(req->actor, sizeof req->actor, "webhook:%s", id);
+    if (env.ev.type == LR_EVENT_LEAD_CREATED)
+        lr_lead_event(app, req, resp, &env);
+    else
+        lr_opportunity_event(app, req, resp, &env);
+    lr_event_free(&env.ev);
+}

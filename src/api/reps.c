@@ -1,0 +1,107 @@
+/* PUT /v1/reps/{id}, GET /v1/reps */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "db/reps_store.h"
+#include "routing/roundrobin.h"
+#include "util/json.h"
+
+static int parse_rep(const struct lr_request *req, struct lr_rep *rep, json_t *errors,
+                     char *detail, size_t dlen)
+{
+    memset(rep, 0, sizeof *rep);
+    json_error_t jerr;
+    json_t *doc = lr_json_parse(req->body, req->body_len, &jerr);
+    if (doc == NULL) {
+        snprintf(detail, dlen, "malformed JSON: %s", jerr.text);
+        return 400;
+    }
+    if (!lr_id_valid(req->params[0]))
+        lr_json_field_error(errors, "id", "must be 1-128 printable characters");
+    snprintf(rep->id, sizeof rep->id, "%.128s", req->params[0]);
+    const json_t *name = json_object_get(doc, "name");
+    if (!json_is_string(name) || json_string_length(name) == 0 ||
+        json_string_length(name) >= sizeof rep->name)
+        lr_json_field_error(errors, "name", "must be a string of 1-255 characters");
+    else
+        snprintf(rep->name, sizeof rep->name, "%s", json_string_value(name));
+    if (!lr_segment_parse(json_string_value(json_object_get(doc, "segment")), false,
+                          &rep->segment))
+        lr_json_field_error(errors, "segment", "must be smb, mid_market or strategic");
+    const json_t *active = json_object_get(doc, "active");
+    if (!json_is_boolean(active))
+        lr_json_field_error(errors, "active", "must be true or false");
+    rep->active = json_is_true(active);
+    const json_t *weight = json_object_get(doc, "weight");
+    rep->weight = 1;
+    if (weight != NULL && !json_is_null(weight)) {
+        if (!json_is_integer(weight) || json_integer_value(weight) < 1 ||
+            json_integer_value(weight) > LR_RR_MAX_WEIGHT)
+            lr_json_field_error(errors, "weight", "must be an integer from 1 to 100");
+        else
+            rep->weight = (int)json_integer_value(weight);
+    }
+    json_decref(doc);
+    return json_array_size(errors) ? 422 : 0;
+}
+
+void lr_api_rep_put(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
+{
+    struct lr_rep rep;
+    json_t *errors = json_array();
+    char detail[512] = "";
+    int rc = parse_rep(req, &rep, errors, detail, sizeof detail);
+    if (rc == 400) {
+        json_decref(errors);
+        lr_problem(resp, 400, "malformed-json", "Bad request", detail, NULL);
+        return;
+    }
+    if (rc == 422) {
+        lr_problem(resp, 422, "validation", "Invalid rep", "one or more fields are invalid",
+                   errors);
+        return;
+    }
+    json_decref(errors);
+    struct lr_db_conn *c;
+    enum lr_db_status s = lr_db_acquire(app->pool, &c);
+    enum lr_rep_outcome outcome = LR_REP_CREATED;
+    char *json = NULL;
+    if (s == LR_DB_OK) {
+        s = lr_rep_put(c, &rep, req->actor, &outcome, &json, detail, sizeof detail);
+        lr_db_release(app->pool, c);
+    }
+    if (s != LR_DB_OK) {
+        lr_problem_db(resp, app, s);
+        return;
+    }
+    if (outcome == LR_REP_POACHING) {
+        lr_problem(resp, 409, "no-poaching", "Conflict: no_poaching", detail, NULL);
+        return;
+    }
+    if (outcome == LR_REP_OWNS_NAMED) {
+        lr_problem(resp, 409, "named-owner-segment", "Conflict", detail, NULL);
+        return;
+    }
+    lr_resp_json_text(resp, outcome == LR_REP_CREATED ? 201 : 200, json, strlen(json));
+    free(json);
+}
+
+void lr_api_reps_list(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
+{
+    (void)req;
+    struct lr_db_conn *c;
+    char *json = NULL;
+    enum lr_db_status s = lr_db_acquire(app->pool, &c);
+    if (s == LR_DB_OK) {
+        s = lr_reps_list_json(c, &json);
+        lr_db_release(app->pool, c);
+    }
+    if (s != LR_DB_OK) {
+        lr_problem_db(resp, app, s);
+        return;
+    }
+    lr_resp_json_text(resp, 200, json, strlen(json));
+    free(json);
+}

@@ -1,0 +1,75 @@
+/* Response bodies: JSON and RFC 9457 problem details. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/app.h"
+#include "http/http.h"
+#include "util/json.h"
+#include "util/log.h"
+
+static void set_body(struct lr_response *resp, unsigned status, char *body, const char *ctype)
+{
+    free(resp->body);
+    resp->status = status;
+    resp->body = body;
+    resp->body_len = body ? strlen(body) : 0;
+    resp->content_type = ctype;
+}
+
+void lr_resp_json(struct lr_response *resp, unsigned status, json_t *v)
+{
+    char *text = v ? lr_json_dumps(v) : NULL;
+    json_decref(v);
+    if (text == NULL) {
+        lr_problem(resp, 500, "internal", "Internal error", "could not encode the response", NULL);
+        return;
+    }
+    set_body(resp, status, text, "application/json");
+}
+
+void lr_resp_json_text(struct lr_response *resp, unsigned status, const char *text, size_t len)
+{
+    char *copy = malloc(len + 1);
+    if (copy == NULL) {
+        set_body(resp, 500, NULL, "application/json");
+        return;
+    }
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    set_body(resp, status, copy, "application/json");
+    resp->body_len = len;
+}
+
+void lr_problem(struct lr_response *resp, unsigned status, const char *type_slug,
+                const char *title, const char *detail, json_t *errors)
+{
+    char type[128];
+    snprintf(type, sizeof type, "urn:leadrouter:problem:%s", type_slug);
+    json_t *p = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", title, "status",
+                          (int)status, "detail", detail ? detail : title);
+    if (p != NULL && errors != NULL)
+        json_object_set(p, "errors", errors);
+    json_decref(errors);
+    char *text = p ? lr_json_dumps(p) : NULL;
+    json_decref(p);
+    set_body(resp, status, text, "application/problem+json");
+}
+
+void lr_problem_unavailable(struct lr_response *resp, const struct lr_app *app)
+{
+    lr_problem(resp, 503, "database-unavailable", "Service unavailable",
+               "PostgreSQL is unreachable; nothing was written. Retry later.", NULL);
+    resp->retry_after = app->cfg.retry_after_sec;
+}
+
+void lr_problem_db(struct lr_response *resp, const struct lr_app *app, enum lr_db_status st)
+{
+    if (st == LR_DB_UNAVAILABLE) {
+        lr_problem_unavailable(resp, app);
+        return;
+    }
+    lr_log(LR_LOG_ERROR, "database error", json_pack("{s:i}", "status", (int)st));
+    lr_problem(resp, 500, "internal", "Internal error",
+               "the database refused the change; nothing was written", NULL);
+}

@@ -1,0 +1,63 @@
+/* The route table. Roles: reader reads, ops works reviews, reps, accounts and named
+ * lists, admin does everything (SPEC 3.4). */
+#include "http/router.h"
+
+#include <string.h>
+
+#include "api/api.h"
+
+static const struct lr_route ROUTES[] = {
+    {"GET", "/healthz", lr_api_healthz, LR_ROLE_NONE},
+    {"GET", "/readyz", lr_api_readyz, LR_ROLE_NONE},
+    {"POST", "/v1/events", lr_api_events_post, LR_ROLE_NONE},
+    {"GET", "/v1/leads/{}", lr_api_lead_get, LR_ROLE_READER},
+    {"GET", "/v1/assignments", lr_api_assignments_list, LR_ROLE_READER},
+    {"GET", "/v1/reps", lr_api_reps_list, LR_ROLE_READER},
+    {"PUT", "/v1/reps/{}", lr_api_rep_put, LR_ROLE_OPS},
+    {"PUT", "/v1/accounts", lr_api_accounts_put, LR_ROLE_OPS},
+    {"GET", "/v1/accounts/{}", lr_api_account_get, LR_ROLE_READER},
+    {"PUT", "/v1/named-accounts/{}", lr_api_named_put, LR_ROLE_OPS},
+    {"GET", "/v1/named-accounts/{}", lr_api_named_get, LR_ROLE_READER},
+};
+
+/* Matches pattern against path segment by segment; "{}" takes one non-empty segment. */
+static bool match(const char *pattern, const char *path, struct lr_request *req)
+{
+    size_t np = 0;
+    while (*pattern && *path) {
+        if (strncmp(pattern, "{}", 2) == 0) {
+            const char *end = strchr(path, '/');
+            size_t len = end ? (size_t)(end - path) : strlen(path);
+            if (len == 0 || len >= sizeof req->params[0] ||
+                np == sizeof req->params / sizeof *req->params)
+                return false;
+            memcpy(req->params[np], path, len);
+            req->params[np++][len] = '\0';
+            path += len;
+            pattern += 2;
+            continue;
+        }
+        if (*pattern != *path)
+            return false;
+        pattern++;
+        path++;
+    }
+    if (*pattern || *path)
+        return false;
+    req->nparams = np;
+    return true;
+}
+
+const struct lr_route *lr_route_find(const char *method, const char *path,
+                                     struct lr_request *req, bool *path_known)
+{
+    *path_known = false;
+    for (size_t i = 0; i < sizeof ROUTES / sizeof *ROUTES; i++) {
+        if (!match(ROUTES[i].pattern, path, req))
+            continue;
+        *path_known = true;
+        if (strcmp(ROUTES[i].method, method) == 0)
+            return &ROUTES[i];
+    }
+    return NULL;
+}

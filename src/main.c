@@ -1,0 +1,167 @@
+/* leadrouter: serve | migrate | token create | sign | version */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "db/migrations.h"
+#include "db/pool.h"
+#include "http/app.h"
+#include "http/auth.h"
+#include "http/server.h"
+#include "util/buf.h"
+#include "util/json.h"
+#include "util/log.h"
+#include "util/webhook.h"
+
+#define LR_VERSION "0.1.0"
+
+static void usage(FILE *out)
+{
+    fputs("usage: leadrouter [--config FILE] COMMAND\n"
+          "  serve                                serve HTTP (SIGTERM drains, then exits)\n"
+          "  migrate                              apply missing schema migrations\n"
+          "  token create --role R --name NAME    print a new bearer token (reader|ops|admin)\n"
+          "  sign --id ID --timestamp TS          print the v1 webhook signature of stdin\n"
+          "  version                              print the version\n"
+          "Settings come from config/leadrouter.conf (or --config, or $LEADROUTER_CONFIG),\n"
+          "overridden by LEADROUTER_* environment variables.\n",
+          out);
+}
+
+static const char *flag(int argc, char **argv, const char *name)
+{
+    for (int i = 0; i + 1 < argc; i++)
+        if (strcmp(argv[i], name) == 0)
+            return argv[i + 1];
+    return NULL;
+}
+
+static int cmd_migrate(const struct lr_config *cfg)
+{
+    struct lr_db_conn c = {0};
+    if (lr_db_connect(cfg->database_url, &c) != LR_DB_OK) {
+        lr_log(LR_LOG_ERROR, "cannot connect", json_pack("{s:s}", "error", c.last_error));
+        return 1;
+    }
+    unsigned applied = 0;
+    char err[512] = "";
+    enum lr_db_status s = lr_migrate(&c, &applied, err, sizeof err);
+    int64_t version = 0;
+    if (s == LR_DB_OK)
+        s = lr_schema_current(&c, &version);
+    lr_db_disconnect(&c);
+    if (s != LR_DB_OK) {
+        lr_log(LR_LOG_ERROR, "migration failed", json_pack("{s:s}", "error", err));
+        return 1;
+    }
+    lr_log(LR_LOG_INFO, "migrated",
+           json_pack("{s:i, s:I}", "applied", (int)applied, "schema_version", (json_int_t)version));
+    return 0;
+}
+
+static int cmd_token(const struct lr_config *cfg, int argc, char **argv)
+{
+    enum lr_role role;
+    const char *r = flag(argc, argv, "--role"), *name = flag(argc, argv, "--name");
+    if (argc < 1 || strcmp(argv[0], "create") != 0 || r == NULL || !lr_role_parse(r, &role) ||
+        name == NULL || *name == '\0') {
+        usage(stderr);
+        return 2;
+    }
+    struct lr_db_conn c = {0};
+    char token[96];
+    enum lr_db_status s = lr_db_connect(cfg->database_url, &c);
+    if (s == LR_DB_OK)
+        s = lr_token_create(&c, name, role, token, sizeof token);
+    if (s != LR_DB_OK) {
+        fprintf(stderr, "leadrouter: cannot create token: %s\n", c.last_error);
+        lr_db_disconnect(&c);
+        return 1;
+    }
+    lr_db_disconnect(&c);
+    printf("%s\n", token);
+    return 0;
+}
+
+static int cmd_sign(const struct lr_config *cfg, int argc, char **argv)
+{
+    const char *id = flag(argc, argv, "--id"), *ts = flag(argc, argv, "--timestamp");
+    struct lr_webhook_key key;
+    if (id == NULL || ts == NULL) {
+        usage(stderr);
+        return 2;
+    }
+    if (lr_webhook_key_from_secret(cfg->webhook_secret, &key)) {
+        fputs("leadrouter: webhook_secret is not set or not valid\n", stderr);
+        return 1;
+    }
+    struct lr_buf body = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+        lr_buf_append(&body, chunk, n);
+    char sig[96];
+    int rc = lr_webhook_sign(&key, id, ts, body.data ? body.data : "", body.len, sig, sizeof sig);
+    lr_buf_free(&body);
+    if (rc)
+        return 1;
+    printf("v1,%s\n", sig);
+    return 0;
+}
+
+static int cmd_serve(const struct lr_config *cfg)
+{
+    struct lr_app app = {.cfg = *cfg};
+    if (lr_webhook_key_from_secret(cfg->webhook_secret, &app.webhook_key)) {
+        lr_log(LR_LOG_ERROR, "webhook_secret is not set or not valid (whsec_<base64> or text)",
+               NULL);
+        return 1;
+    }
+    app.pool = lr_db_pool_new(cfg->database_url, cfg->db_pool_size);
+    if (app.pool == NULL)
+        return 1;
+    int rc = lr_serve(&app);
+    lr_db_pool_free(app.pool);
+    return rc == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *config_path = NULL;
+    int i = 1;
+    if (argc > 2 && strcmp(argv[1], "--config") == 0) {
+        config_path = argv[2];
+        i = 3;
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[i];
+    if (strcmp(cmd, "version") == 0) {
+        printf("leadrouter %s (schema %lld)\n", LR_VERSION, (long long)lr_schema_target());
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    struct lr_config cfg;
+    char err[512];
+    if (lr_config_load(config_path, &cfg, err, sizeof err)) {
+        fprintf(stderr, "leadrouter: %s\n", err);
+        return 2;
+    }
+    lr_log_set_level(cfg.log_level);
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(&cfg);
+    if (strcmp(cmd, "migrate") == 0)
+        return cmd_migrate(&cfg);
+    if (strcmp(cmd, "token") == 0)
+        return cmd_token(&cfg, argc - i - 1, argv + i + 1);
+    if (strcmp(cmd, "sign") == 0)
+        return cmd_sign(&cfg, argc - i - 1, argv + i + 1);
+    usage(stderr);
+    return 2;
+}

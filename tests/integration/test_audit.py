@@ -1,0 +1,113 @@
+"""Audit (SPEC 2.10): decisions and assignments land in the append-only audit_log,
+which cannot be updated, deleted or truncated."""
+
+import json
+
+import harness
+from harness import LRTestCase, lead_event, seg_values, unique
+
+ENV = None
+REP = "au-smb-1"
+
+
+def setUpModule():
+    global ENV
+    ENV = harness.start_env("audit")
+    try:
+        ENV.put_rep(REP, "smb")
+    except BaseException:
+        harness.dump_logs()
+        ENV.close()
+        raise
+
+
+def tearDownModule():
+    ENV.close()
+
+
+def audit_rows(subject_id, loose=False):
+    """Audit rows about subject_id (loose: also rows whose before/after mention it)."""
+    cond = "subject_id = '%s'" % subject_id
+    if loose:
+        cond += " OR before::text LIKE '%%%s%%' OR after::text LIKE '%%%s%%'" % (subject_id, subject_id)
+    out = ENV.psql("SELECT coalesce(json_agg(json_build_object('action', action, 'actor', actor,"
+                   " 'subject_type', subject_type, 'subject_id', subject_id, 'at', at,"
+                   " 'before', before, 'after', after) ORDER BY id), '[]') FROM audit_log"
+                   " WHERE " + cond)
+    return json.loads(out)
+
+
+def table_digest():
+    return ENV.psql("SELECT count(*) || ':' || coalesce(md5(string_agg(row_to_json(a)::text, ','"
+                    " ORDER BY id)), '') FROM audit_log a")
+
+
+class AuditTest(LRTestCase):
+
+    def test_lead_decision_and_assignment_audited(self):
+        lead_id = unique("au")
+        r = ENV.post_event(lead_event(lead_id, **seg_values("smb")))
+        self.assertStatus(r, 201)
+        d = r.json()
+        rows = audit_rows(lead_id)
+        actions = [x["action"] for x in rows]
+        self.assertTrue(any("decision" in a for a in actions), actions)
+        self.assertTrue(any("assignment" in a for a in actions), actions)
+        for x in rows:
+            self.assertEqual(x["subject_type"], "lead")
+            self.assertTrue(x["actor"], x)
+        dec_row = [x for x in rows if "decision" in x["action"]][0]
+        self.assertEqual((dec_row["after"]["queue"], dec_row["after"]["rep_id"], dec_row["after"]["reason"]),
+                         (d["queue"], d["rep_id"], d["reason"]))
+        asg_row = [x for x in rows if "assignment" in x["action"]][0]
+        self.assertEqual((asg_row["after"]["queue"], asg_row["after"]["rep_id"]), ("smb", REP))
+
+    def test_review_lead_audited(self):
+        lead_id = unique("au")
+        r = ENV.post_event(lead_event(lead_id, employee_count=3))
+        self.assertStatus(r, 201)
+        rows = audit_rows(lead_id)
+        self.assertTrue(any("decision" in x["action"] for x in rows), rows)
+        self.assertTrue(any("assignment" in x["action"] for x in rows), rows)
+
+    def test_replay_adds_no_audit_rows(self):
+        lead_id = unique("au")
+        body = harness.dumps(lead_event(lead_id, **seg_values("smb")))
+        wid = unique("msg")
+        self.assertStatus(ENV.post_event(body=body, webhook_id=wid), 201)
+        n = len(audit_rows(lead_id))
+        self.assertStatus(ENV.post_event(body=body, webhook_id=wid), 200)
+        self.assertEqual(len(audit_rows(lead_id)), n)
+
+    def test_update_delete_truncate_refused(self):
+        self.assertStatus(ENV.post_event(lead_event(unique("au"), **seg_values("smb"))), 201)
+        before = table_digest()
+        for sql in ("UPDATE audit_log SET actor = 'mallory'",
+                    "UPDATE audit_log SET after = NULL WHERE id = (SELECT max(id) FROM audit_log)",
+                    "DELETE FROM audit_log",
+                    "DELETE FROM audit_log WHERE id = (SELECT min(id) FROM audit_log)",
+                    "TRUNCATE audit_log"):
+            with self.subTest(sql=sql):
+                p = ENV.psql(sql, check=False)
+                self.assertNotEqual(p.returncode, 0, "%s succeeded: %s" % (sql, p.stdout))
+                self.assertEqual(table_digest(), before)
+
+    def test_rep_change_and_list_replacement_audited(self):
+        rid = unique("au-mm")
+        ENV.put_rep(rid, "mid_market")
+        ENV.put_rep(rid, "mid_market", weight=3)
+        self.assertGreaterEqual(len(audit_rows(rid, loose=True)), 2, "each rep change is audited")
+        period = "2032-Q1"
+        self.assertEqual(audit_rows(period, loose=True), [])
+        r = ENV.api("PUT", "/v1/named-accounts/" + period,
+                    [{"domain": unique("au") + ".test", "owner_rep_id": rid}], role="ops")
+        self.assertStatus(r, 200)
+        rows = audit_rows(period, loose=True)
+        self.assertGreaterEqual(len(rows), 1, "the list replacement is audited")
+        self.assertTrue(any("added" in json.dumps(x) for x in rows),
+                        "the audit says how many rows were added: %r" % rows)
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
