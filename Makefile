@@ -2,6 +2,8 @@
 # what a fresh Debian 12 machine is missing (see README.md).
 
 CC      ?= cc
+# The build folder; a second checkout of the work (or a parallel build) may use another.
+B       ?= build
 PKGS    := libmicrohttpd jansson libpq openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I/usr/include/postgresql
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd -ljansson -lpq -lssl -lcrypto)
@@ -11,7 +13,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla \
            -Wmissing-prototypes -Wno-missing-field-initializers
 DEFS    := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=c11 $(WARN) $(DEFS) -Iinclude -Ibuild/gen $(PKG_CFLAGS) -pthread $(CFLAGS)
+ALL_CFLAGS = -std=c11 $(WARN) $(DEFS) -Iinclude -I$(B)/gen $(PKG_CFLAGS) -pthread $(CFLAGS)
 LDLIBS  := $(PKG_LIBS) -pthread
 
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -21,64 +23,64 @@ LIB_SRC  := $(filter-out src/main.c,$(SRC))
 TEST_SRC := $(shell find tests/unit -name '*.c' | sort)
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 
-OBJ      := $(patsubst %.c,build/obj/%.o,$(SRC)) build/obj/gen/migrations.o
-LIB_OBJ  := $(patsubst %.c,build/obj/%.o,$(LIB_SRC)) build/obj/gen/migrations.o
-TEST_OBJ := $(patsubst %.c,build/obj/%.o,$(TEST_SRC))
-SAN_LIB_OBJ  := $(patsubst %.c,build/asan/%.o,$(LIB_SRC)) build/asan/gen/migrations.o
-SAN_TEST_OBJ := $(patsubst %.c,build/asan/%.o,$(TEST_SRC))
+OBJ      := $(patsubst %.c,$(B)/obj/%.o,$(SRC)) $(B)/obj/gen/migrations.o
+LIB_OBJ  := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC)) $(B)/obj/gen/migrations.o
+TEST_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(TEST_SRC))
+SAN_LIB_OBJ  := $(patsubst %.c,$(B)/asan/%.o,$(LIB_SRC)) $(B)/asan/gen/migrations.o
+SAN_TEST_OBJ := $(patsubst %.c,$(B)/asan/%.o,$(TEST_SRC))
 
 .PHONY: all deps run test unit asan integration bench format format-check clean
 
-all: build/leadrouter
+all: $(B)/leadrouter
 
-build/leadrouter: $(OBJ)
+$(B)/leadrouter: $(OBJ)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-build/obj/%.o: %.c
+$(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-build/asan/%.o: %.c
+$(B)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
 
 # The migrations are compiled into the binary, so that a binary knows the schema
 # version it needs and an image carries its own SQL.
-build/gen/migrations.c: $(MIGRATIONS) scripts/embed-migrations.sh
-	@mkdir -p build/gen
+$(B)/gen/migrations.c: $(MIGRATIONS) scripts/embed-migrations.sh
+	@mkdir -p $(B)/gen
 	sh scripts/embed-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
-build/obj/gen/migrations.o: build/gen/migrations.c
+$(B)/obj/gen/migrations.o: $(B)/gen/migrations.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-build/asan/gen/migrations.o: build/gen/migrations.c
+$(B)/asan/gen/migrations.o: $(B)/gen/migrations.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
-build/unit_tests: $(LIB_OBJ) $(TEST_OBJ)
+$(B)/unit_tests: $(LIB_OBJ) $(TEST_OBJ)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
-build/asan/unit_tests: $(SAN_LIB_OBJ) $(SAN_TEST_OBJ)
+$(B)/asan/unit_tests: $(SAN_LIB_OBJ) $(SAN_TEST_OBJ)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 deps:
 	sh scripts/install-deps.sh
 
-unit: build/unit_tests
-	CK_FORK=yes ./build/unit_tests
+unit: $(B)/unit_tests
+	CK_FORK=yes ./$(B)/unit_tests
 
-asan: build/asan/unit_tests
+asan: $(B)/asan/unit_tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	CK_FORK=no ./build/asan/unit_tests
+	CK_FORK=no ./$(B)/asan/unit_tests
 
-integration: build/leadrouter
-	sh tests/integration/run.sh
+integration: $(B)/leadrouter
+	LEADROUTER_BIN=$(B)/leadrouter sh tests/integration/run.sh
 
 # Every test: unit, the same unit tests under ASan+UBSan, then the server over real
 # HTTP against a throwaway PostgreSQL.
 test: deps
-	$(MAKE) all build/unit_tests build/asan/unit_tests
+	$(MAKE) all $(B)/unit_tests $(B)/asan/unit_tests
 	$(MAKE) unit
 	$(MAKE) asan
 	$(MAKE) integration

@@ -194,6 +194,28 @@ CREATE TABLE api_tokens (
     revoked_at   timestamptz
 );
 
+-- The next turn in a segment's queue (SPEC 2.6), under the segment's row lock, which
+-- is held until the caller's transaction ends: a rolled-back assignment gives its turn
+-- back. SQLSTATE LR001: the queue has no active rep.
+CREATE FUNCTION lr_take_turn(p_queue text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_turn bigint;
+    v_len integer;
+    v_rep text;
+BEGIN
+    UPDATE rr_state SET turn = turn + 1
+    WHERE segment = p_queue AND cycle_len > 0
+    RETURNING turn - 1, cycle_len INTO v_turn, v_len;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no active rep in %', p_queue USING ERRCODE = 'LR001';
+    END IF;
+    SELECT s.rep_id INTO STRICT v_rep FROM rr_schedule s
+    WHERE s.segment = p_queue AND s.slot = v_turn % v_len;
+    RETURN v_rep;
+END
+$$;
+
 -- The write half of routing one lead, in one round trip. The decision itself is
 -- made by the routing code; this claims the webhook id and the lead id, takes the
 -- round-robin turn when asked, and writes lead, review item, assignment, audit rows
@@ -209,8 +231,6 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_rep text := p_rep_id;
     v_review bigint;
-    v_turn bigint;
-    v_len integer;
     v_hash text;
     v_body text;
     v_decision jsonb;
@@ -241,14 +261,7 @@ BEGIN
     END IF;
 
     IF p_mode = 'round_robin' THEN
-        UPDATE rr_state SET turn = turn + 1
-        WHERE segment = p_queue AND cycle_len > 0
-        RETURNING turn - 1, cycle_len INTO v_turn, v_len;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'no active rep in %', p_queue USING ERRCODE = 'LR001';
-        END IF;
-        SELECT s.rep_id INTO STRICT v_rep FROM rr_schedule s
-        WHERE s.segment = p_queue AND s.slot = v_turn % v_len;
+        v_rep := lr_take_turn(p_queue);
     END IF;
 
     IF p_queue = 'review' THEN
