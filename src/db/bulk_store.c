@@ -97,7 +97,7 @@ enum lr_db_status lr_account_get_json(struct lr_db_conn *c, const char *domain, 
 }
 
 static const struct lr_db_stmt NAMED_LOCK = {
-    "named_lock", "SELECT pg_advisory_xact_lock(7476910502, hashtext($1))", 1};
+    "named_lock", "SELECT pg_advisory_xact_lock(hashtextextended('named_accounts:' || $1, 0))", 1};
 /* Owners are checked under a share lock so that a rep cannot move to smb while the
  * list that names them commits. */
 static const struct lr_db_stmt NAMED_BAD_OWNERS = {

@@ -1,6 +1,8 @@
 /* PostgreSQL connections: a fixed pool, lazy (re)connects, lazily prepared statements. */
 #include "db/pool.h"
 
+#include "util/log.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +143,7 @@ static enum lr_db_status classify(struct lr_db_conn *c, const PGresult *r)
         return LR_DB_CONFLICT;
     if (strcmp(state, "LR001") == 0)
         return LR_DB_NO_ACTIVE_REP;
+    lr_log(LR_LOG_ERROR, "sql error", json_pack("{s:s, s:s}", "sqlstate", state, "error", c->last_error));
     return LR_DB_ERROR;
 }
 
