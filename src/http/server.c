@@ -167,10 +167,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                           : srv->app->cfg.max_body_bytes;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl != NULL && strtoull(cl, NULL, 10) > ctx->limit)
-            ctx->too_large = true;
         atomic_fetch_add(&srv->in_flight, 1);
         *con_cls = ctx;
+        if (cl != NULL && strtoull(cl, NULL, 10) > ctx->limit) {
+            /* Answer before reading a body we would throw away; MHD closes the
+             * connection after this response. */
+            ctx->too_large = true;
+            struct lr_response resp;
+            memset(&resp, 0, sizeof resp);
+            dispatch(srv->app, conn, method, url, ctx, &resp);
+            return send_response(conn, ctx, &resp);
+        }
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
