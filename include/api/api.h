@@ -14,6 +14,8 @@ LR_HANDLER(lr_api_readyz);
 LR_HANDLER(lr_api_events_post);
 /* api/leads.c */
 LR_HANDLER(lr_api_lead_get);
+/* api/opportunities.c */
+LR_HANDLER(lr_api_opportunity_get);
 /* api/assignments.c */
 LR_HANDLER(lr_api_assignments_list);
 /* api/reps.c */
@@ -25,5 +27,15 @@ LR_HANDLER(lr_api_account_get);
 /* api/named_accounts.c */
 LR_HANDLER(lr_api_named_put);
 LR_HANDLER(lr_api_named_get);
+/* api/reviews.c */
+LR_HANDLER(lr_api_reviews_list);
+LR_HANDLER(lr_api_review_resolve);
+/* api/rules_api.c */
+LR_HANDLER(lr_api_rules_get);
+LR_HANDLER(lr_api_rules_put);
+/* api/simulate.c */
+LR_HANDLER(lr_api_simulate);
+/* api/stats.c */
+LR_HANDLER(lr_api_stats);
 
 #endif

@@ -21,6 +21,7 @@ struct lr_bulk {
     bool csv_mode;
     struct lr_csv csv;
     int colmap[LR_BULK_MAX_COLS]; /* CSV field index of each column, -1 when absent */
+    int header_fields;            /* every CSV record has exactly this many */
     json_t *doc, *lits;
     size_t next_index;
     const char *const *columns;

@@ -28,6 +28,7 @@ struct lr_db_stmt {
 
 struct lr_db_conn {
     PGconn *pg;
+    const char *conninfo; /* not owned: the pool's or the caller's; for reconnects */
     const struct lr_db_stmt *prepared[LR_DB_MAX_PREPARED];
     size_t nprepared;
     struct lr_rules rules; /* cache of the newest rules version seen on this conn */

@@ -8,8 +8,10 @@
 
 /* weights[i] is the weight of the i-th active rep in rep-id order (1..LR_RR_MAX_WEIGHT).
  * Writes the cycle (member indices, length = sum of weights) into slots, which must hold
- * that many. Turns are spread out: a rep of weight w never takes more than
- * ceil(w / (W - w + 1)) turns in a row. Returns the cycle length, 0 when n is 0. */
+ * that many. Each rep takes exactly its weight in turns per cycle, spread out rather
+ * than in a burst, also across the end of the cycle (it repeats), and the lowest rep
+ * id takes the first turn. Returns the cycle length; 0 when n is 0, a weight is below
+ * 1, cap is too small or memory runs out. */
 size_t lr_rr_cycle(const int *weights, size_t n, size_t *slots, size_t cap);
 
 #endif

@@ -40,6 +40,12 @@ int lr_rules_copy(struct lr_rules *dst, const struct lr_rules *src);
  * {"field": ..., "message": ...} object per problem to errors (a JSON array). */
 int lr_rules_parse(const char *text, size_t len, struct lr_rules *out, json_t *errors);
 
+/* The same over a document already parsed, with the number literals that
+ * lr_json_number_literals collected for it (pointers relative to doc). A document
+ * nested in a request body is validated this way without re-serialising its amounts. */
+int lr_rules_from_json(const json_t *doc, const json_t *lits, struct lr_rules *out,
+                       json_t *errors);
+
 /* The document form of the rules (without the version). Money values are
  * lr_json_money markers: serialise with lr_json_dumps. */
 json_t *lr_rules_to_json(const struct lr_rules *r);

@@ -1,37 +1,13 @@
-/* GET /v1/assignments: keyset polling over published assignment ids. Publication
- * numbers committed rows in order under one lock, so resuming after the last id seen
- * never skips a row that committed late (see migrations/0001_core.sql). */
+/* GET /v1/assignments: keyset polling (docs/architecture.md). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
+#include "db/assignments_store.h"
 #include "routing/types.h"
 #include "util/json.h"
-
-static const struct lr_db_stmt PUBLISH = {
-    "assignments_publish", "SELECT lr_publish_assignments()", 0};
-
-/* next_after: the last id returned; when the page is not full, every published id up
- * to the newest was examined, so the poller may resume from there. */
-static const struct lr_db_stmt LIST = {
-    "assignments_list",
-    "WITH page AS ("
-    "  SELECT id, subject, subject_id, queue, rep_id, previous_rep_id, reason, at"
-    "    FROM assignments"
-    "   WHERE id > $1::bigint AND ($2::text IS NULL OR queue = $2)"
-    "     AND ($3::text IS NULL OR rep_id = $3) AND ($4::text IS NULL OR subject = $4)"
-    "   ORDER BY id LIMIT $5::int)"
-    "SELECT json_build_object("
-    "  'items', coalesce((SELECT json_agg(json_build_object("
-    "      'id', id, 'subject', subject, 'subject_id', subject_id, 'queue', queue,"
-    "      'rep_id', rep_id, 'previous_rep_id', previous_rep_id, 'reason', reason,"
-    "      'at', lr_rfc3339(at)) ORDER BY id) FROM page), '[]'::json),"
-    "  'next_after', CASE WHEN (SELECT count(*) FROM page) < $5::int"
-    "       THEN greatest($1::bigint, coalesce((SELECT max(id) FROM assignments), 0))"
-    "       ELSE (SELECT max(id) FROM page) END)::text",
-    5};
 
 static bool parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
 {
@@ -71,24 +47,17 @@ void lr_api_assignments_list(struct lr_app *app, struct lr_request *req, struct 
     }
     json_decref(errors);
 
-    char after_s[32], limit_s[32];
-    snprintf(after_s, sizeof after_s, "%lld", (long long)after);
-    snprintf(limit_s, sizeof limit_s, "%lld", (long long)limit);
-    const char *p[] = {after_s, queue, rep, subject, limit_s};
     struct lr_db_conn *c;
-    PGresult *r = NULL;
+    char *json = NULL;
     enum lr_db_status s = lr_db_acquire(app->pool, &c);
     if (s == LR_DB_OK) {
-        s = lr_db_exec(c, &PUBLISH, NULL, NULL);
-        if (s == LR_DB_OK)
-            s = lr_db_exec(c, &LIST, p, &r);
+        s = lr_assignments_page_json(c, after, limit, queue, rep, subject, &json);
         lr_db_release(app->pool, c);
     }
     if (s != LR_DB_OK) {
         lr_problem_db(resp, app, s);
         return;
     }
-    const char *text = PQgetvalue(r, 0, 0);
-    lr_resp_json_text(resp, 200, text, strlen(text));
-    PQclear(r);
+    lr_resp_json_text(resp, 200, json, strlen(json));
+    free(json);
 }

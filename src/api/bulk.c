@@ -57,6 +57,7 @@ int lr_bulk_open(struct lr_bulk *b, const char *content_type, const char *body, 
             }
             b->colmap[found] = i;
         }
+        b->header_fields = n;
         if (bad || b->colmap[0] < 0) {
             char msg[256] = "the header must name the columns";
             for (int c = 0; c < ncols; c++) {
@@ -100,6 +101,12 @@ static int next_csv(struct lr_bulk *b, struct lr_bulk_row *row, json_t *errors)
         /* resynchronise at the next line */
         const char *eol = memchr(b->csv.p, '\n', (size_t)(b->csv.end - b->csv.p));
         b->csv.p = eol ? eol + 1 : b->csv.end;
+        return -1;
+    }
+    if (n != b->header_fields) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "has %d fields; the header has %d", n, b->header_fields);
+        lr_bulk_error(b, errors, row->number, "", msg);
         return -1;
     }
     for (int c = 0; c < b->ncols; c++) {

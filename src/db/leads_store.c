@@ -1,6 +1,8 @@
 /* The lead path against PostgreSQL: one read before the decision, one call after. */
 #include "db/leads_store.h"
 
+#include "db/assignments_store.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +34,10 @@ static const struct lr_db_stmt LEAD_GET = {
     "  'rules_version', l.rules_version, 'data', l.data, 'decision', l.decision,"
     "  'created_at', lr_rfc3339(l.created_at),"
     "  'history', coalesce((SELECT json_agg(json_build_object("
-    "      'id', a.id, 'queue', a.queue, 'rep_id', a.rep_id,"
+    "      'id', a.id, 'subject', a.subject, 'subject_id', a.subject_id,"
+    "      'queue', a.queue, 'rep_id', a.rep_id,"
     "      'previous_rep_id', a.previous_rep_id, 'reason', a.reason,"
-    "      'rules_version', a.rules_version, 'at', lr_rfc3339(a.at)) ORDER BY a.seq)"
+    "      'at', lr_rfc3339(a.at)) ORDER BY a.seq)"
     "    FROM assignments a WHERE a.subject = 'lead' AND a.subject_id = l.id), '[]'::json)"
     ")::text FROM leads l WHERE l.id = $1",
     1};
@@ -119,7 +122,9 @@ enum lr_db_status lr_lead_get_json(struct lr_db_conn *c, const char *id, char **
     const char *p[] = {id};
     PGresult *r;
     *json = NULL;
-    enum lr_db_status s = lr_db_exec(c, &LEAD_GET, p, &r);
+    enum lr_db_status s = lr_assignments_publish(c);
+    if (s == LR_DB_OK)
+        s = lr_db_exec(c, &LEAD_GET, p, &r);
     if (s != LR_DB_OK)
         return s;
     if (PQntuples(r) == 0)

@@ -36,6 +36,7 @@ enum lr_db_status lr_db_connect(const char *conninfo, struct lr_db_conn *c)
     if (c->pg != NULL)
         PQfinish(c->pg);
     forget_prepared(c);
+    c->conninfo = conninfo;
     c->pg = PQconnectdbParams(keys, vals, 1);
     if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
         snprintf(c->last_error, sizeof c->last_error, "%s",
@@ -108,6 +109,10 @@ enum lr_db_status lr_db_acquire(struct lr_db_pool *p, struct lr_db_conn **out)
     struct lr_db_conn *c = p->idle[--p->nidle];
     pthread_mutex_unlock(&p->mu);
 
+    /* An idle connection learns that its server went away only when it reads: a
+     * restarted PostgreSQL has sent it a termination notice or closed the socket. */
+    if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK)
+        PQconsumeInput(c->pg);
     /* Reconnect outside the lock: a dead server must not stall the other threads. */
     if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK ||
         PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
@@ -177,13 +182,20 @@ static enum lr_db_status ensure_prepared(struct lr_db_conn *c, const struct lr_d
     return s;
 }
 
-enum lr_db_status lr_db_exec(struct lr_db_conn *c, const struct lr_db_stmt *st,
-                             const char *const *values, PGresult **res)
+/* A connection that sat idle while PostgreSQL restarted fails its next statement.
+ * Outside a transaction nothing can have been written by that statement, so one
+ * reconnect and retry is safe and saves the caller a spurious 503. */
+static bool reconnect_for_retry(struct lr_db_conn *c, bool was_idle, enum lr_db_status s)
 {
-    if (res != NULL)
-        *res = NULL;
-    if (c->pg == NULL)
-        return LR_DB_UNAVAILABLE;
+    if (s != LR_DB_UNAVAILABLE || !was_idle || c->conninfo == NULL ||
+        (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK))
+        return false;
+    return lr_db_connect(c->conninfo, c) == LR_DB_OK;
+}
+
+static enum lr_db_status exec_once(struct lr_db_conn *c, const struct lr_db_stmt *st,
+                                   const char *const *values, PGresult **res)
+{
     enum lr_db_status s = ensure_prepared(c, st);
     if (s != LR_DB_OK)
         return s;
@@ -200,13 +212,36 @@ enum lr_db_status lr_db_exec(struct lr_db_conn *c, const struct lr_db_stmt *st,
     return LR_DB_OK;
 }
 
+enum lr_db_status lr_db_exec(struct lr_db_conn *c, const struct lr_db_stmt *st,
+                             const char *const *values, PGresult **res)
+{
+    if (res != NULL)
+        *res = NULL;
+    if (c->pg == NULL)
+        return LR_DB_UNAVAILABLE;
+    bool idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+    enum lr_db_status s = exec_once(c, st, values, res);
+    if (reconnect_for_retry(c, idle, s))
+        s = exec_once(c, st, values, res);
+    return s;
+}
+
+static enum lr_db_status simple_once(struct lr_db_conn *c, const char *sql)
+{
+    PGresult *r = PQexec(c->pg, sql);
+    enum lr_db_status s = (r != NULL && ok_status(PQresultStatus(r))) ? LR_DB_OK : classify(c, r);
+    PQclear(r);
+    return s;
+}
+
 enum lr_db_status lr_db_simple(struct lr_db_conn *c, const char *sql)
 {
     if (c->pg == NULL)
         return LR_DB_UNAVAILABLE;
-    PGresult *r = PQexec(c->pg, sql);
-    enum lr_db_status s = (r != NULL && ok_status(PQresultStatus(r))) ? LR_DB_OK : classify(c, r);
-    PQclear(r);
+    bool idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+    enum lr_db_status s = simple_once(c, sql);
+    if (reconnect_for_retry(c, idle, s))
+        s = simple_once(c, sql);
     return s;
 }
 

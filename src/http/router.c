@@ -11,6 +11,7 @@ static const struct lr_route ROUTES[] = {
     {"GET", "/readyz", lr_api_readyz, LR_ROLE_NONE},
     {"POST", "/v1/events", lr_api_events_post, LR_ROLE_NONE},
     {"GET", "/v1/leads/{}", lr_api_lead_get, LR_ROLE_READER},
+    {"GET", "/v1/opportunities/{}", lr_api_opportunity_get, LR_ROLE_READER},
     {"GET", "/v1/assignments", lr_api_assignments_list, LR_ROLE_READER},
     {"GET", "/v1/reps", lr_api_reps_list, LR_ROLE_READER},
     {"PUT", "/v1/reps/{}", lr_api_rep_put, LR_ROLE_OPS},
@@ -18,6 +19,12 @@ static const struct lr_route ROUTES[] = {
     {"GET", "/v1/accounts/{}", lr_api_account_get, LR_ROLE_READER},
     {"PUT", "/v1/named-accounts/{}", lr_api_named_put, LR_ROLE_OPS},
     {"GET", "/v1/named-accounts/{}", lr_api_named_get, LR_ROLE_READER},
+    {"GET", "/v1/reviews", lr_api_reviews_list, LR_ROLE_OPS},
+    {"POST", "/v1/reviews/{}/resolve", lr_api_review_resolve, LR_ROLE_OPS},
+    {"GET", "/v1/rules", lr_api_rules_get, LR_ROLE_READER},
+    {"PUT", "/v1/rules", lr_api_rules_put, LR_ROLE_ADMIN},
+    {"POST", "/v1/simulate", lr_api_simulate, LR_ROLE_ADMIN},
+    {"GET", "/v1/stats", lr_api_stats, LR_ROLE_READER},
 };
 
 /* Matches pattern against path segment by segment; "{}" takes one non-empty segment. */

@@ -132,6 +132,19 @@ int lr_rules_parse(const char *text, size_t len, struct lr_rules *out, json_t *e
         return -1;
     }
     json_t *lits = lr_json_number_literals(text, len);
+    int rc = lr_rules_from_json(doc, lits, out, errors);
+    json_decref(lits);
+    json_decref(doc);
+    return rc;
+}
+
+int lr_rules_from_json(const json_t *doc, const json_t *lits, struct lr_rules *out,
+                       json_t *errors)
+{
+    if (!json_is_object(doc)) {
+        lr_json_field_error(errors, "", "must be a JSON object");
+        return -1;
+    }
     size_t before = json_array_size(errors);
     struct lr_rules r;
     memset(&r, 0, sizeof r);
@@ -215,8 +228,6 @@ int lr_rules_parse(const char *text, size_t len, struct lr_rules *out, json_t *e
     else
         r.no_poaching = json_is_true(np);
 
-    json_decref(lits);
-    json_decref(doc);
     if (json_array_size(errors) != before || (r.freemail == NULL && json_is_array(fm))) {
         if (json_array_size(errors) == before)
             lr_json_field_error(errors, "", "out of memory");

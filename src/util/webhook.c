@@ -19,6 +19,11 @@ int lr_webhook_key_from_secret(const char *secret, struct lr_webhook_key *key)
         size_t blen = strlen(b64);
         if (blen == 0 || blen % 4 != 0 || blen / 4 * 3 > sizeof key->bytes)
             return -1;
+        /* EVP_DecodeBlock lets a '=' through mid-text; padding belongs only at the end. */
+        size_t pad = b64[blen - 1] == '=' ? (b64[blen - 2] == '=' ? 2 : 1) : 0;
+        if (strspn(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") !=
+            blen - pad)
+            return -1;
         int out = EVP_DecodeBlock(key->bytes, (const unsigned char *)b64, (int)blen);
         if (out < 0)
             return -1;
@@ -83,8 +88,10 @@ enum lr_webhook_verdict lr_webhook_verify(const struct lr_webhook_key *key, cons
         return LR_WEBHOOK_MISSING;
     char *end = NULL;
     long long ts = strtoll(timestamp, &end, 10);
-    if (end == timestamp || *end != '\0' || ts - now > LR_WEBHOOK_TOLERANCE_SEC ||
-        now - ts > LR_WEBHOOK_TOLERANCE_SEC)
+    /* Compared against now +- tolerance: ts - now would overflow for a header such as
+     * "-99999999999999999999" (strtoll clamps it to LLONG_MIN). */
+    if (end == timestamp || *end != '\0' || ts > now + LR_WEBHOOK_TOLERANCE_SEC ||
+        ts < now - LR_WEBHOOK_TOLERANCE_SEC)
         return LR_WEBHOOK_STALE;
     char expected[96];
     if (lr_webhook_sign(key, id, timestamp, body, body_len, expected, sizeof expected))

@@ -272,17 +272,21 @@ class Server:
         self.port = None
         self.log_path = None
         self.starts = 0
+        self.signalled = False  # the harness sent a signal to the current process
 
     def describe(self):
         st = "not started" if self.proc is None else (
             "running pid %d" % self.proc.pid if self.proc.poll() is None
-            else "exited %s" % self.proc.returncode)
+            else "exited %s%s" % (self.proc.returncode, "" if self.signalled else
+                                  " WITHOUT the harness stopping it (a crash, or a signal from"
+                                  " outside the harness, e.g. the runner time limit)"))
         return "%s port %s, %s" % (self.name, self.port, st)
 
     def start(self, wait=True):
         if BIN.exists() is False:
             raise RuntimeError("%s does not exist: build it with make all" % BIN)
         self.starts += 1
+        self.signalled = False
         self.port = free_port()
         self.log_path = os.path.join(self.env.logdir, "%s-%d.log" % (self.name, self.starts))
         env = self.env.base_env()
@@ -325,6 +329,7 @@ class Server:
 
     def signal(self, sig):
         if self.alive():
+            self.signalled = True
             self.proc.send_signal(sig)
 
     def stop(self, timeout=30):
@@ -332,6 +337,7 @@ class Server:
         if self.proc is None:
             return None
         if self.proc.poll() is None:
+            self.signalled = True
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(timeout=timeout)
@@ -343,6 +349,7 @@ class Server:
 
     def kill(self):
         if self.proc is not None and self.proc.poll() is None:
+            self.signalled = True
             self.proc.kill()
             self.proc.wait(timeout=10)
 

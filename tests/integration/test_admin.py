@@ -167,11 +167,20 @@ class AccountsTest(LRTestCase):
         for i in (1, 3):
             self.assertProblem(get_account("%s-%d.test" % (p, i)), 404)
 
-    def test_csv_bad_domain_and_column_count(self):
+    def test_csv_bad_domain(self):
         p = unique("acct")
-        rows = ["%s-1.test,10,100,5" % p, ",10,100,5", "%s-3.test,10,100" % p]
+        rows = ["%s-1.test,10,100,5" % p, ",10,100,5", "%s-3.test,10,100,5" % p]
         r = ENV.api("PUT", "/v1/accounts", csv_body(rows), role="ops", content_type="text/csv")
-        self.assertProblem(r, 422, rows=[(2, "domain"), (3, None)])
+        self.assertProblem(r, 422, rows=[(2, "domain")])
+        self.assertProblem(get_account("%s-1.test" % p), 404)
+
+    def test_csv_row_with_missing_columns_refused(self):
+        # "empty cell = missing" (SPEC 3.3); a row that lacks the cell altogether is a
+        # malformed record (RFC 4180: every record has the same number of fields).
+        p = unique("acct")
+        rows = ["%s-1.test,10,100,5" % p, "%s-2.test,10,100" % p]
+        r = ENV.api("PUT", "/v1/accounts", csv_body(rows), role="ops", content_type="text/csv")
+        self.assertProblem(r, 422, rows=[(2, None)])
         self.assertProblem(get_account("%s-1.test" % p), 404)
 
     def test_json_bad_rows_all_or_none(self):

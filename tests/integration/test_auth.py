@@ -38,7 +38,7 @@ class AuthTest(LRTestCase):
     def test_reader_reads_but_cannot_write(self):
         self.assertStatus(ENV.api("GET", "/v1/reps", role="reader"), 200)
         self.assertStatus(ENV.api("GET", "/v1/assignments", role="reader"), 200)
-        self.assertStatus(ENV.api("GET", "/v1/rules", role="reader"), 200)
+        self.assertStatus(ENV.api("GET", "/v1/named-accounts/2030-Q1", role="reader"), 200)
         rid = unique("rdr")
         r = ENV.api("PUT", "/v1/reps/" + rid, rep_body(), role="reader")
         self.assertProblem(r, 403)
@@ -49,13 +49,15 @@ class AuthTest(LRTestCase):
         r = ENV.api("PUT", "/v1/named-accounts/2030-Q1", [], role="reader")
         self.assertProblem(r, 403)
 
-    def test_ops_manages_reps_but_not_rules(self):
+    def test_ops_manages_reps_accounts_and_lists(self):
         rid = unique("ops")
         self.assertStatus(ENV.api("PUT", "/v1/reps/" + rid, rep_body(), role="ops"), 201)
-        r = ENV.api("GET", "/v1/rules", role="ops")
+        r = ENV.api("PUT", "/v1/accounts", [{"domain": rid + ".test", "employee_count": 1,
+                                             "expected_acv": None, "fit_score": None}], role="ops")
         self.assertStatus(r, 200)
-        r = ENV.api("PUT", "/v1/rules", r.json(), role="ops")
-        self.assertProblem(r, 403)
+        r = ENV.api("PUT", "/v1/named-accounts/2030-Q2", [{"domain": rid + ".test", "owner_rep_id": rid}],
+                    role="ops")
+        self.assertStatus(r, 200)
 
     def test_admin_does_everything(self):
         rid = unique("adm")

@@ -261,6 +261,16 @@ class RoutingTest(LRTestCase):
         _, d = self.route(**seg_values("smb"))
         self.assertDecision(d, "smb", R_SMB, "composite", "smb")
 
+    def test_named_owner_inactive_and_no_active_rep(self):
+        self.need_named_lists()
+        ENV.put_rep(R_ST, "strategic", active=False)
+        try:
+            _, d = self.route(domain="named-off.test", **seg_values("smb"))
+            self.assertDecision(d, "review", None, "no_active_rep", "smb")
+            self.assertEqual(d["account"]["named_owner"], R_ST_OFF)
+        finally:
+            ENV.put_rep(R_ST, "strategic", active=True)
+
     # -- hard rules --
 
     def test_source_and_campaign_do_not_change_decision(self):

@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Turns the raw lines bench/run.sh records into the table and bench/results/latest.json.
+
+  report.py RESULTS.txt OUT.json
+"""
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+TARGET_P99_MS = 25.0
+TARGET_RSS_MB = 64.0
+TARGET_ACCOUNTS_S = 3.0
+
+
+def parse(path):
+    r = {"baseline": {}, "service": {}, "rr": {}}
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if not parts:
+                continue
+            k = parts[0]
+            if k == "baseline":
+                c = int(parts[1])
+                r["baseline"][c] = {"clients": c, "tps": float(parts[2]),
+                                    "latency_avg_ms": float(parts[3]), "failed": int(parts[4])}
+            elif k == "service":
+                c = int(parts[1])
+                w = json.loads(line.split(None, 4)[4])
+                w["leads_created"] = int(parts[2])
+                w["created_201"] = int(parts[3])
+                r["service"][c] = w
+            elif k == "rr":
+                r["rr"].setdefault(parts[1], []).append(int(parts[2]))
+            else:
+                r[k] = parts[1] if len(parts) > 1 else ""
+    return r
+
+
+def git_rev():
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=5).stdout.strip() or None
+    except OSError:
+        return None
+
+
+def main(src, dst):
+    r = parse(src)
+    runs = []
+    for c in sorted(r["service"]):
+        w = r["service"][c]
+        secs = w["duration_us"] / 1e6
+        errors = (w["connect_errors"] + w["read_errors"] + w["write_errors"] +
+                  w["status_errors"] + w["timeouts"])
+        rate = w["leads_created"] / secs if secs > 0 else 0.0
+        base = r["baseline"].get(c, {}).get("tps")
+        runs.append({
+            "connections": c,
+            "seconds": round(secs, 2),
+            "requests": w["requests"],
+            "leads_routed": w["leads_created"],
+            "answered_201": w["created_201"],
+            "routed_per_second": round(rate, 1),
+            "requests_per_second": round(w["requests"] / secs, 1) if secs > 0 else 0.0,
+            "p50_ms": round(w["p50_us"] / 1000, 2),
+            "p90_ms": round(w["p90_us"] / 1000, 2),
+            "p99_ms": round(w["p99_us"] / 1000, 2),
+            "max_ms": round(w["max_us"] / 1000, 2),
+            "errors": errors,
+            "non_2xx": w["status_errors"],
+            "replayed_for_lack_of_events": w["exhausted"],
+            "baseline_tps": base,
+            "ratio_to_baseline": round(rate / base, 2) if base else None,
+        })
+    rr = {}
+    fair = True
+    for seg, counts in sorted(r["rr"].items()):
+        spread = max(counts) - min(counts)
+        rr[seg] = {"reps": len(counts), "assignments": sum(counts), "min": min(counts),
+                   "max": max(counts), "exact": spread <= 1}
+        fair = fair and spread <= 1
+    rss_mb = int(r.get("server_peak_rss_kb", "0") or 0) / 1024
+    acc_s = float(r.get("accounts_seconds", "0"))
+    out = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "git": git_rev(),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "settings": {"db_pool_size": r.get("pool_size"), "batch_max": r.get("batch_max")},
+        "baseline": [r["baseline"][c] for c in sorted(r["baseline"])],
+        "service": runs,
+        "server_peak_rss_mb": round(rss_mb, 1),
+        "server_threads_at_end": int(r.get("server_threads", "0") or 0),
+        "server_warnings": int(r.get("server_warnings", "0") or 0),
+        "accounts_cold_load": {"rows": int(r.get("accounts_rows", "0")), "seconds": acc_s},
+        "round_robin": {"exact": fair, "segments": rr},
+        "elapsed_seconds": int(r.get("elapsed_seconds", "0") or 0),
+    }
+    with open(dst, "w") as f:
+        json.dump(out, f, indent=2)
+        f.write("\n")
+
+    line = "+-------+-----------+-----------+--------+--------+--------+--------+-----------+-------+"
+    print(line)
+    print("| conns | routed/s  | requests  | p50 ms | p90 ms | p99 ms | errors | baseline  | ratio |")
+    print("|       |           |           |        |        |        |        | tx/s      |       |")
+    print(line)
+    for x in runs:
+        print("| %5d | %9.1f | %9d | %6.2f | %6.2f | %6.2f | %6d | %9s | %5s |" % (
+            x["connections"], x["routed_per_second"], x["requests"], x["p50_ms"], x["p90_ms"],
+            x["p99_ms"], x["errors"], "%.1f" % x["baseline_tps"] if x["baseline_tps"] else "-",
+            "%.2f" % x["ratio_to_baseline"] if x["ratio_to_baseline"] is not None else "-"))
+    print(line)
+    for b in out["baseline"]:
+        print("baseline (pgbench, 1 lead per transaction): %d clients %.1f tx/s, avg %.2f ms, "
+              "%d failed" % (b["clients"], b["tps"], b["latency_avg_ms"], b["failed"]))
+    print("server peak RSS: %.1f MB (target < %.0f); threads at end: %d" % (
+        rss_mb, TARGET_RSS_MB, out["server_threads_at_end"]))
+    print("cold PUT /v1/accounts: %d rows in %.2f s (target < %.0f)" % (
+        out["accounts_cold_load"]["rows"], acc_s, TARGET_ACCOUNTS_S))
+    print("round robin exact: %s (%s)" % ("yes" if fair else "NO", ", ".join(
+        "%s %d reps %d-%d" % (s, v["reps"], v["min"], v["max"]) for s, v in rr.items())))
+    notes = []
+    for x in runs:
+        if x["replayed_for_lack_of_events"]:
+            notes.append("%d conns: ran out of generated events, %d replays sent (raise "
+                         "BENCH_EVENTS)" % (x["connections"], x["replayed_for_lack_of_events"]))
+        if x["leads_routed"] != x["answered_201"]:
+            notes.append("%d conns: %d leads but %d first deliveries" % (
+                x["connections"], x["leads_routed"], x["answered_201"]))
+    if out["server_warnings"]:
+        notes.append("the server logged %d warnings or errors" % out["server_warnings"])
+    for n in notes:
+        print("note: " + n)
+    print("elapsed: %d s; written to %s" % (out["elapsed_seconds"], dst))
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.stderr.write(__doc__)
+        sys.exit(2)
+    sys.exit(main(sys.argv[1], sys.argv[2]))

@@ -1,0 +1,121 @@
+/* The opportunity path against PostgreSQL. One event is one transaction:
+ *   lr_opp_begin (claims the webhook-id) -> lr_opp_lock (locks the deal FOR UPDATE)
+ *   -> lr_opp_context -> the pure decision (routing/opportunity.h) -> lr_opp_apply
+ *   -> lr_opp_finish (stores the answer, commits).
+ * Any failure in between: lr_db_rollback, and nothing was written. */
+#ifndef LR_DB_OPPORTUNITIES_STORE_H
+#define LR_DB_OPPORTUNITIES_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db/pool.h"
+#include "routing/lead.h"
+#include "routing/opportunity.h"
+
+#define LR_OPP_STAGE_MAX 128
+
+enum lr_credit_status { LR_CREDIT_PENDING = 0, LR_CREDIT_EARNED, LR_CREDIT_FORFEITED };
+
+const char *lr_credit_status_name(enum lr_credit_status s);
+
+/* The handoff record of one deal, with its credit. */
+struct lr_opp_handoff {
+    bool present;
+    char finder[LR_ID_MAX + 1], receiver[LR_ID_MAX + 1];
+    enum lr_segment from, to;
+    int32_t credit_rate_bp, commission_rate_bp;
+    int64_t cap_cents;
+    int64_t rules_version;
+    char at[40];
+    enum lr_credit_status status;
+    bool has_credit;
+    int64_t credit_cents;
+};
+
+/* The locked deal and what the decision needs besides it. */
+struct lr_opp_loaded {
+    struct lr_opp_state state;
+    /* Stored text fields ("" when none). */
+    char lead_id[LR_ID_MAX + 1];
+    char domain[LR_DOMAIN_MAX + 1];
+    char stage[LR_OPP_STAGE_MAX + 1];
+    int64_t review_id; /* 0 when none */
+    /* From lr_opp_context. */
+    int64_t rules_version;
+    struct lr_lead_owner lead;
+    char lead_domain[LR_DOMAIN_MAX + 1];
+    struct lr_opp_handoff handoff;
+    struct lr_account_facts account;
+    struct lr_named_facts named;
+};
+
+/* BEGIN, then claims webhook_id. *replay is 0 when claimed (the transaction stays
+ * open); 200 with *body the stored answer, or 409 (other body), when the id was
+ * answered before (the transaction is closed). */
+enum lr_db_status lr_opp_begin(struct lr_db_conn *c, const char *webhook_id,
+                               const char *body_sha256, const char *event_type,
+                               const char *opportunity_id, int *replay, char **body);
+
+/* Creates the row when missing and locks it FOR UPDATE; fills out->state and the stored
+ * fields. Concurrent events for one deal wait here for each other. */
+enum lr_db_status lr_opp_lock(struct lr_db_conn *c, const char *opportunity_id,
+                              struct lr_opp_loaded *out);
+
+/* Reads, after the lock (so what a concurrent event committed is seen): the newest
+ * rules version, the lead (lead_id may be NULL), the handoff record, whether a review
+ * item is open, and the enrichment and active named entry of domain (NULL: none). */
+enum lr_db_status lr_opp_context(struct lr_db_conn *c, const char *opportunity_id,
+                                 const char *lead_id, struct lr_opp_loaded *out);
+enum lr_db_status lr_opp_enrichment(struct lr_db_conn *c, const char *domain, const char *period,
+                                    struct lr_opp_loaded *out);
+
+struct lr_opp_apply {
+    const char *opportunity_id;
+    const char *webhook_id;
+    const char *event_type;
+    const char *event_ts;  /* RFC 3339, as sent */
+    const char *body_json; /* the event as sent; its data object is merged into data */
+    const char *lead_id;   /* after the event (NULL: none) */
+    const char *domain;
+    const char *stage;
+    const char *signals_json; /* the decision's signals, kept with a review item */
+    const struct lr_rules *rules;
+    const char *actor;
+};
+
+struct lr_opp_result {
+    char rep_id[LR_ID_MAX + 1]; /* the owner after the event ("" none) */
+    int64_t review_id;          /* opened by this event, else the open one in review */
+};
+
+/* Writes what the decision says: takes the round-robin turn (an empty queue turns the
+ * decision into no_active_rep, in place), opens review items, records the handoff and
+ * settles its credit on close, adds the assignment, updates the deal, logs the delivery
+ * and audits each step. ld->handoff is updated to what was written. */
+enum lr_db_status lr_opp_apply(struct lr_db_conn *c, const struct lr_opp_apply *a,
+                               struct lr_opp_decision *od, struct lr_opp_loaded *ld,
+                               struct lr_opp_result *res);
+
+/* Stores body as the answer to webhook_id (and as the deal's decision when applied),
+ * audits the decision and commits. */
+enum lr_db_status lr_opp_finish(struct lr_db_conn *c, const char *opportunity_id,
+                                const char *webhook_id, bool applied, const char *body,
+                                const char *actor);
+
+/* GET /v1/opportunities/{id}: the deal with its decision, handoff and credit,
+ * assignment history and event log, as JSON text; LR_DB_NOT_FOUND. */
+enum lr_db_status lr_opportunity_get_json(struct lr_db_conn *c, const char *id, char **json);
+
+/* For review resolution, inside the caller's open transaction: assigns the opportunity
+ * inside queue by the ordinary rules (the account's named owner for the active period
+ * when that owner is an active rep of queue's segment, else the round robin), updates
+ * its queue, rep and reason, and inserts the assignment and audit rows. rep_out gets
+ * the rep. LR_DB_NO_ACTIVE_REP: the queue has no active rep (nothing written, the
+ * caller's transaction is still usable); LR_DB_NOT_FOUND: no such opportunity. */
+enum lr_db_status lr_opportunity_assign_in_tx(struct lr_db_conn *c, const char *opportunity_id,
+                                              enum lr_segment queue, const char *actor,
+                                              enum lr_reason reason,
+                                              char *rep_out /* LR_ID_MAX+1 */);
+
+#endif

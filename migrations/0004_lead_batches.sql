@@ -1,0 +1,204 @@
+-- Leads written in batches (group commit, docs/performance.md). The database's commit
+-- is the lead path's limit, so the server commits every lead that arrived while the
+-- previous commit was running in one transaction, through lr_commit_leads. Each lead
+-- in a batch keeps the guarantees of one lead per transaction: one answer per
+-- webhook-id, one decision per lead id, exact round robin, nothing half-written (the
+-- batch commits whole or not at all).
+--
+-- Every row is written once, in its final state: instead of claiming the webhook-id and
+-- the lead id with an insert and completing the rows with updates, the batch first
+-- takes transaction advisory locks on both ids (any writer of a lead takes them, in one
+-- sorted order), then looks the ids up, which is exact under those locks.
+
+-- Lock classes (two-key advisory locks; 0001 uses one-key ones, a separate space).
+-- 74769110: a webhook-id of lead.created; 74769111: a lead id.
+
+-- The answer for each input position (1-based ord):
+--   201 + decision: routed now;
+--   200 + body: a repeat of a webhook-id with the same body (the stored answer, or the
+--        answer of its first copy in this batch), or a new webhook-id for a lead that is
+--        already routed (that lead's decision);
+--   409: the webhook-id was used with another body;
+--   -1: the lead's round-robin queue has no active rep: nothing was written for it, and
+--       the caller decides again (review, no_active_rep) and sends it again.
+-- Arrays are parallel, one entry per lead; p_mode is round_robin, rep or none;
+-- p_rep_id is the rep for mode rep; p_decision is the decision without rep_id and
+-- review_id, which are added here.
+CREATE FUNCTION lr_commit_leads(
+    p_webhook_id text[], p_body_sha256 text[], p_lead_id text[], p_domain text[],
+    p_event_ts timestamptz[], p_data jsonb[], p_queue text[], p_mode text[], p_rep_id text[],
+    p_reason text[], p_composite text[], p_rules_version bigint[], p_decision jsonb[],
+    p_actor text[])
+RETURNS TABLE (ord integer, status integer, body text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM pg_advisory_xact_lock(k.cls, k.h)
+    FROM (SELECT DISTINCT s.cls, s.h
+          FROM (SELECT 74769110 AS cls, hashtext(w) AS h FROM unnest(p_webhook_id) AS w
+                UNION ALL
+                SELECT 74769111, hashtext(l) FROM unnest(p_lead_id) AS l) AS s
+          ORDER BY s.cls, s.h) AS k;
+    -- The turn state of every queue a lead may take a turn in, in the order every writer
+    -- of rr_state uses, held to the end: turns are gap-free and a rollback returns them.
+    PERFORM 1 FROM rr_state s
+    WHERE s.segment IN (SELECT q FROM unnest(p_queue, p_mode) AS u(q, m) WHERE m = 'round_robin')
+    ORDER BY s.segment FOR UPDATE;
+
+    RETURN QUERY
+    WITH inp AS (
+        SELECT i AS ord, p_webhook_id[i] AS wid, p_body_sha256[i] AS sha, p_lead_id[i] AS lid,
+               p_domain[i] AS domain, p_event_ts[i] AS ets, p_data[i] AS data,
+               p_queue[i] AS queue, p_mode[i] AS mode, p_rep_id[i] AS rep,
+               p_reason[i] AS reason, p_composite[i] AS composite,
+               p_rules_version[i] AS rv, p_decision[i] AS decision, p_actor[i] AS actor
+        FROM generate_subscripts(p_webhook_id, 1) AS i
+    ),
+    -- Webhook-ids answered before.
+    w_old AS (
+        SELECT w.webhook_id, w.body_sha256, w.response_body FROM webhook_events w
+        WHERE w.webhook_id IN (SELECT inp.wid FROM inp)
+    ),
+    -- The first copy of each new webhook-id in this batch.
+    w_first AS (
+        SELECT DISTINCT ON (inp.wid) inp.wid, inp.ord FROM inp
+        WHERE inp.wid NOT IN (SELECT w_old.webhook_id FROM w_old)
+        ORDER BY inp.wid, inp.ord
+    ),
+    -- Leads routed before.
+    l_old AS (
+        SELECT l.id, l.decision::text AS decision FROM leads l
+        WHERE l.id IN (SELECT inp.lid FROM inp)
+    ),
+    -- The first new webhook-id for each new lead id: it routes the lead.
+    l_first AS (
+        SELECT DISTINCT ON (inp.lid) inp.lid, inp.ord FROM inp JOIN w_first USING (ord)
+        WHERE inp.lid NOT IN (SELECT l_old.id FROM l_old)
+        ORDER BY inp.lid, inp.ord
+    ),
+    -- The leads routed now, without those whose queue has nobody to take the turn.
+    newl AS (
+        SELECT inp.*,
+               row_number() OVER (PARTITION BY inp.mode, inp.queue ORDER BY inp.ord) AS rk
+        FROM inp JOIN l_first USING (ord)
+        WHERE inp.mode <> 'round_robin'
+           OR EXISTS (SELECT 1 FROM rr_state s WHERE s.segment = inp.queue AND s.cycle_len > 0)
+    ),
+    turns AS (
+        UPDATE rr_state s SET turn = s.turn + c.n
+        FROM (SELECT newl.queue, count(*) AS n FROM newl WHERE newl.mode = 'round_robin'
+              GROUP BY newl.queue) AS c
+        WHERE s.segment = c.queue
+        RETURNING s.segment, s.turn - c.n AS base, s.cycle_len
+    ),
+    routed AS (
+        SELECT newl.*, CASE newl.mode WHEN 'round_robin' THEN sch.rep_id
+                                      WHEN 'rep' THEN newl.rep END AS final_rep
+        FROM newl
+        LEFT JOIN turns t ON newl.mode = 'round_robin' AND t.segment = newl.queue
+        LEFT JOIN rr_schedule sch
+               ON sch.segment = t.segment AND sch.slot = (t.base + newl.rk - 1) % t.cycle_len
+    ),
+    rev AS (
+        INSERT INTO reviews (subject, subject_id, reason, signals, rules_version)
+        SELECT 'lead', routed.lid, routed.reason, routed.decision -> 'signals', routed.rv
+        FROM routed WHERE routed.queue = 'review' ORDER BY routed.ord
+        RETURNING reviews.id, reviews.subject_id
+    ),
+    fin AS (
+        SELECT routed.*, rev.id AS review_id,
+               routed.decision || jsonb_build_object('rep_id', routed.final_rep,
+                                                     'review_id', rev.id) AS final
+        FROM routed LEFT JOIN rev ON rev.subject_id = routed.lid
+    ),
+    ins_lead AS (
+        INSERT INTO leads (id, webhook_id, domain, event_timestamp, data, queue, rep_id,
+                           reason, composite_queue, review_id, rules_version, decision,
+                           decided_at)
+        SELECT fin.lid, fin.wid, fin.domain, fin.ets, fin.data, fin.queue, fin.final_rep,
+               fin.reason, fin.composite, fin.review_id, fin.rv, fin.final,
+               (fin.decision ->> 'decided_at')::timestamptz
+        FROM fin ORDER BY fin.ord
+    ),
+    ins_assignment AS (
+        INSERT INTO assignments (subject, subject_id, queue, rep_id, reason, rules_version)
+        SELECT 'lead', fin.lid, fin.queue, fin.final_rep, fin.reason, fin.rv
+        FROM fin ORDER BY fin.ord
+    ),
+    ins_audit AS (
+        INSERT INTO audit_log (actor, action, subject_type, subject_id, after)
+        SELECT fin.actor, a.action, 'lead', fin.lid,
+               CASE a.k WHEN 1 THEN fin.final
+                        ELSE jsonb_build_object('queue', fin.queue, 'rep_id', fin.final_rep,
+                                                'reason', fin.reason,
+                                                'review_id', fin.review_id) END
+        FROM fin CROSS JOIN (VALUES (1, 'decision.made'), (2, 'assignment.created')) AS a(k, action)
+        ORDER BY fin.ord, a.k
+    ),
+    -- The answer of each first copy of a new webhook-id.
+    first_ans AS (
+        SELECT w_first.ord,
+               CASE WHEN fin.ord IS NOT NULL THEN 201
+                    WHEN l_old.id IS NOT NULL THEN 200
+                    WHEN lf.ord <> w_first.ord AND lead_fin.ord IS NOT NULL THEN 200
+                    ELSE -1 END AS status,
+               coalesce(fin.final::text, l_old.decision, lead_fin.final::text) AS body
+        FROM w_first
+        JOIN inp ON inp.ord = w_first.ord
+        LEFT JOIN fin ON fin.ord = w_first.ord
+        LEFT JOIN l_old ON l_old.id = inp.lid
+        LEFT JOIN l_first lf ON lf.lid = inp.lid
+        LEFT JOIN fin lead_fin ON lead_fin.ord = lf.ord
+    ),
+    ins_webhook AS (
+        INSERT INTO webhook_events (webhook_id, body_sha256, event_type, subject_id,
+                                    response_status, response_body)
+        SELECT inp.wid, inp.sha, 'lead.created', inp.lid, first_ans.status, first_ans.body
+        FROM first_ans JOIN inp USING (ord)
+        WHERE first_ans.status IN (200, 201)
+        ORDER BY first_ans.ord
+    )
+    SELECT inp.ord,
+           CASE WHEN w_old.webhook_id IS NOT NULL
+                    THEN CASE WHEN w_old.body_sha256 = inp.sha THEN 200 ELSE 409 END
+                WHEN fa.ord = inp.ord THEN fa.status
+                WHEN first_inp.sha <> inp.sha THEN 409
+                WHEN fa.status = -1 THEN -1
+                ELSE 200 END,
+           CASE WHEN w_old.webhook_id IS NOT NULL
+                    THEN CASE WHEN w_old.body_sha256 = inp.sha THEN w_old.response_body END
+                WHEN fa.ord = inp.ord OR first_inp.sha = inp.sha THEN fa.body END
+    FROM inp
+    LEFT JOIN w_old ON w_old.webhook_id = inp.wid
+    LEFT JOIN w_first wf ON wf.wid = inp.wid
+    LEFT JOIN first_ans fa ON fa.ord = wf.ord
+    LEFT JOIN inp first_inp ON first_inp.ord = wf.ord
+    ORDER BY inp.ord;
+END
+$$;
+
+-- One lead, one transaction: the batch of one, with 0001's contract (SQLSTATE LR001
+-- when the queue has no active rep, nothing written).
+CREATE OR REPLACE FUNCTION lr_commit_lead(
+    p_webhook_id text, p_body_sha256 text, p_lead_id text, p_domain text,
+    p_event_ts timestamptz, p_data jsonb, p_queue text, p_mode text, p_rep_id text,
+    p_reason text, p_composite text, p_rules_version bigint, p_decision jsonb,
+    p_actor text)
+RETURNS TABLE (status integer, body text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    v_status integer;
+    v_body text;
+BEGIN
+    SELECT c.status, c.body INTO v_status, v_body
+    FROM lr_commit_leads(ARRAY[p_webhook_id], ARRAY[p_body_sha256], ARRAY[p_lead_id],
+                         ARRAY[p_domain], ARRAY[p_event_ts], ARRAY[p_data], ARRAY[p_queue],
+                         ARRAY[p_mode], ARRAY[p_rep_id], ARRAY[p_reason], ARRAY[p_composite],
+                         ARRAY[p_rules_version], ARRAY[p_decision], ARRAY[p_actor]) AS c;
+    IF v_status = -1 THEN
+        RAISE EXCEPTION 'no active rep in %', p_queue USING ERRCODE = 'LR001';
+    END IF;
+    RETURN QUERY SELECT v_status, v_body;
+END
+$$;

@@ -1,0 +1,179 @@
+/* GET /v1/reviews, POST /v1/reviews/{id}/resolve (SPEC 2.9). A human chooses a queue,
+ * never a rep: the rules pick the rep inside that queue. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "db/reviews_store.h"
+#include "routing/period.h"
+#include "util/json.h"
+
+#define NOTE_MAX 2000
+
+static bool parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+    if (s == NULL || *s < '0' || *s > '9')
+        return false;
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end != '\0' || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+void lr_api_reviews_list(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
+{
+    json_t *errors = json_array();
+    const char *status = lr_req_query(req, "status"), *a = lr_req_query(req, "after"),
+               *l = lr_req_query(req, "limit");
+    int64_t after = 0, limit = 100;
+    bool resolved = false;
+    if (status != NULL && strcmp(status, "resolved") == 0)
+        resolved = true;
+    else if (status != NULL && strcmp(status, "open") != 0)
+        lr_json_field_error(errors, "status", "must be open or resolved");
+    if (a != NULL && !parse_i64(a, 0, INT64_MAX, &after))
+        lr_json_field_error(errors, "after", "must be a non-negative integer");
+    if (l != NULL && !parse_i64(l, 1, 1000, &limit))
+        lr_json_field_error(errors, "limit", "must be an integer from 1 to 1000");
+    if (json_array_size(errors) > 0) {
+        lr_problem(resp, 422, "validation", "Invalid query", "one or more parameters are invalid",
+                   errors);
+        return;
+    }
+    json_decref(errors);
+    struct lr_db_conn *c;
+    char *json = NULL;
+    enum lr_db_status s = lr_db_acquire(app->pool, &c);
+    if (s == LR_DB_OK) {
+        s = lr_reviews_list_json(c, resolved, after, limit, &json);
+        lr_db_release(app->pool, c);
+    }
+    if (s != LR_DB_OK) {
+        lr_problem_db(resp, app, s);
+        return;
+    }
+    lr_resp_json_text(resp, 200, json, strlen(json));
+    free(json);
+}
+
+/* Returns 0, 400 (detail written) or 422 (errors filled). note points into *doc. */
+static int parse_resolve(const struct lr_request *req, enum lr_segment *queue, const char **note,
+                         json_t **doc, json_t *errors, char *detail, size_t dlen)
+{
+    json_error_t jerr;
+    *doc = lr_json_parse(req->body, req->body_len, &jerr);
+    if (*doc == NULL) {
+        snprintf(detail, dlen, "malformed JSON: %s", jerr.text);
+        return 400;
+    }
+    if (!json_is_object(*doc)) {
+        lr_json_field_error(errors, "", "must be a JSON object");
+        return 422;
+    }
+    const json_t *q = json_object_get(*doc, "queue");
+    if (!lr_segment_parse(json_string_value(q), false, queue))
+        lr_json_field_error(errors, "queue",
+                            "must be a segment: smb, mid_market or strategic (review is not a "
+                            "queue an item can be resolved to)");
+    const json_t *n = json_object_get(*doc, "note");
+    *note = NULL;
+    if (n != NULL && !json_is_null(n)) {
+        if (!json_is_string(n) || json_string_length(n) > NOTE_MAX ||
+            strlen(json_string_value(n)) != json_string_length(n))
+            lr_json_field_error(errors, "note", "must be a string of at most 2000 characters");
+        else
+            *note = json_string_value(n);
+    }
+    return json_array_size(errors) ? 422 : 0;
+}
+
+static const char *or_unknown(const char *s)
+{
+    return s != NULL ? s : "?";
+}
+
+static void already_resolved(struct lr_response *resp, int64_t id, const char *item_json)
+{
+    json_error_t jerr;
+    json_t *item = item_json ? json_loads(item_json, 0, &jerr) : NULL;
+    char detail[512];
+    snprintf(detail, sizeof detail,
+             "review item %lld was already resolved to %s by %s at %s; an item is resolved once",
+             (long long)id, or_unknown(json_string_value(json_object_get(item, "resolved_queue"))),
+             or_unknown(json_string_value(json_object_get(item, "resolved_by"))),
+             or_unknown(json_string_value(json_object_get(item, "resolved_at"))));
+    json_decref(item);
+    lr_problem(resp, 409, "review-already-resolved", "Conflict: already resolved", detail, NULL);
+}
+
+void lr_api_review_resolve(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
+{
+    int64_t id = 0;
+    if (!parse_i64(req->params[0], 1, INT64_MAX, &id)) {
+        lr_problem(resp, 404, "not-found", "Not found", "no review item with that id", NULL);
+        return;
+    }
+    json_t *errors = json_array(), *doc = NULL;
+    char detail[512] = "";
+    struct lr_resolve_request rq = {.review_id = id, .actor = req->actor};
+    int rc = parse_resolve(req, &rq.queue, &rq.note, &doc, errors, detail, sizeof detail);
+    if (rc != 0) {
+        json_decref(doc);
+        if (rc == 400) {
+            json_decref(errors);
+            lr_problem(resp, 400, "malformed-json", "Bad request", detail, NULL);
+        } else {
+            lr_problem(resp, 422, "validation", "Invalid resolution",
+                       "one or more fields are invalid", errors);
+        }
+        return;
+    }
+    json_decref(errors);
+    char period[LR_PERIOD_LEN + 1];
+    lr_period_of(time(NULL), period);
+    rq.period = period;
+
+    struct lr_db_conn *c;
+    enum lr_resolve_outcome outcome = LR_RESOLVE_DONE;
+    char *json = NULL;
+    enum lr_db_status s = lr_db_acquire(app->pool, &c);
+    if (s == LR_DB_OK) {
+        s = lr_review_resolve(c, &rq, &outcome, &json);
+        lr_db_release(app->pool, c);
+    }
+    json_decref(doc);
+    if (s != LR_DB_OK) {
+        free(json);
+        lr_problem_db(resp, app, s);
+        return;
+    }
+    switch (outcome) {
+    case LR_RESOLVE_DONE:
+        lr_resp_json_text(resp, 200, json, strlen(json));
+        break;
+    case LR_RESOLVE_NOT_FOUND:
+        lr_problem(resp, 404, "not-found", "Not found", "no review item with that id", NULL);
+        break;
+    case LR_RESOLVE_ALREADY:
+        already_resolved(resp, id, json);
+        break;
+    case LR_RESOLVE_NO_ACTIVE_REP:
+        snprintf(detail, sizeof detail,
+                 "queue %s has no active rep to take the item; nothing was written. Activate a "
+                 "rep in %s or resolve to another queue",
+                 lr_segment_name(rq.queue), lr_segment_name(rq.queue));
+        lr_problem(resp, 409, "no-active-rep", "Conflict: queue has no active rep", detail, NULL);
+        break;
+    case LR_RESOLVE_UNSUPPORTED:
+        lr_problem(resp, 422, "review-subject-unsupported", "Unprocessable review item",
+                   "opportunity reviews cannot be resolved yet; nothing was written", NULL);
+        break;
+    }
+    free(json);
+}

@@ -1,0 +1,672 @@
+/* The opportunity path against PostgreSQL: the deal's row lock orders concurrent events,
+ * and every write of one event shares its transaction. */
+#include "db/opportunities_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "util/json.h"
+
+static const struct lr_db_stmt OPP_CLAIM = {
+    "opp_claim",
+    "INSERT INTO webhook_events (webhook_id, body_sha256, event_type, subject_id)"
+    " VALUES ($1, $2, $3, $4) ON CONFLICT (webhook_id) DO NOTHING RETURNING 1",
+    4};
+static const struct lr_db_stmt OPP_SEEN = {
+    "opp_seen", "SELECT body_sha256 = $2, response_body FROM webhook_events WHERE webhook_id = $1",
+    2};
+/* The row exists before it is locked, so that two events creating one deal queue on
+ * the same lock instead of racing to insert it. */
+static const struct lr_db_stmt OPP_PLACE = {
+    "opp_place",
+    "INSERT INTO opportunities (id) VALUES ($1) ON CONFLICT (id) DO NOTHING RETURNING 1", 1};
+static const struct lr_db_stmt OPP_LOCK = {
+    "opp_lock",
+    "SELECT lead_id, domain, acv_cents, employee_count, stage, outcome, queue, rep_id, reason,"
+    "       review_id, auto_moves, came_by_handoff,"
+    "       (extract(epoch FROM last_event_ts) * 1000000)::bigint"
+    "  FROM opportunities WHERE id = $1 FOR UPDATE",
+    1};
+/* A separate statement after the lock: its snapshot includes what the event that held
+ * the lock before us committed (a join in the locking statement would not). */
+static const struct lr_db_stmt OPP_CONTEXT = {
+    "opp_context",
+    "SELECT (SELECT max(version) FROM rules),"
+    "       EXISTS (SELECT 1 FROM reviews v WHERE v.subject = 'opportunity'"
+    "               AND v.subject_id = $1 AND v.status = 'open'),"
+    "       l.id IS NOT NULL, l.queue, l.rep_id, l.domain,"
+    "       h.finder_rep_id, h.receiver_rep_id, h.from_queue, h.to_queue, h.credit_rate_bp,"
+    "       h.commission_rate_bp, h.cap_cents, h.rules_version, lr_rfc3339(h.at),"
+    "       h.credit_status, h.credit_cents"
+    "  FROM (SELECT 1) AS one"
+    "  LEFT JOIN leads l ON l.id = $2"
+    "  LEFT JOIN handoffs h ON h.opportunity_id = $1",
+    2};
+static const struct lr_db_stmt OPP_ENRICH = {
+    "opp_enrich",
+    "SELECT a.domain IS NOT NULL, a.employee_count, a.expected_acv_cents, a.fit_score,"
+    "       n.owner_rep_id, r.segment, r.active"
+    "  FROM (SELECT 1) AS one"
+    "  LEFT JOIN accounts a ON a.domain = $1"
+    "  LEFT JOIN named_accounts n ON n.period = $2 AND n.domain = $1"
+    "  LEFT JOIN reps r ON r.id = n.owner_rep_id",
+    2};
+static const struct lr_db_stmt OPP_TURN = {"opp_take_turn", "SELECT lr_take_turn($1)", 1};
+static const struct lr_db_stmt OPP_REVIEW = {
+    "opp_review_open",
+    "INSERT INTO reviews (subject, subject_id, reason, signals, rules_version)"
+    " VALUES ('opportunity', $1, $2, $3::jsonb, $4::bigint) RETURNING id",
+    4};
+static const struct lr_db_stmt OPP_HANDOFF = {
+    "opp_handoff_insert",
+    "INSERT INTO handoffs (opportunity_id, finder_rep_id, receiver_rep_id, from_queue, to_queue,"
+    " credit_rate_bp, commission_rate_bp, cap_cents, rules_version)"
+    " VALUES ($1, $2, $3, $4, $5, $6::int, $7::int, $8::bigint, $9::bigint)"
+    " RETURNING lr_rfc3339(at)",
+    9};
+static const struct lr_db_stmt OPP_SETTLE = {
+    "opp_handoff_settle",
+    "UPDATE handoffs SET credit_status = $2, credit_cents = $3::bigint, settled_at = now()"
+    " WHERE opportunity_id = $1 AND credit_status = 'pending'",
+    3};
+static const struct lr_db_stmt OPP_ASSIGN = {
+    "opp_assignment_insert",
+    "INSERT INTO assignments (subject, subject_id, queue, rep_id, previous_rep_id, reason,"
+    " rules_version) VALUES ('opportunity', $1, $2, $3, $4, $5, $6::bigint)",
+    6};
+static const struct lr_db_stmt OPP_UPDATE = {
+    "opp_update",
+    "UPDATE opportunities SET lead_id = $2, domain = $3, acv_cents = $4::bigint,"
+    " employee_count = $5::int, stage = $6, is_closed = $7::boolean, outcome = $8, queue = $9,"
+    " rep_id = $10, reason = $11, composite_queue = $12,"
+    " review_id = coalesce($13::bigint, review_id), rules_version = $14::bigint,"
+    " auto_moves = auto_moves + $15::int, came_by_handoff = came_by_handoff OR $16::boolean,"
+    " last_event_ts = greatest(last_event_ts, $17::timestamptz),"
+    " data = data || coalesce(($18::jsonb) -> 'data', '{}'::jsonb), updated_at = now(),"
+    " closed_at = CASE WHEN $7::boolean THEN coalesce(closed_at, now()) END"
+    " WHERE id = $1",
+    18};
+static const struct lr_db_stmt OPP_EVENT_LOG = {
+    "opp_event_log",
+    "INSERT INTO opportunity_events (opportunity_id, webhook_id, event_type, event_ts, outcome,"
+    " action, data) VALUES ($1, $2, $3, $4::timestamptz, $5, $6,"
+    " coalesce(($7::jsonb) -> 'data', '{}'::jsonb))",
+    7};
+static const struct lr_db_stmt OPP_DECISION = {
+    "opp_decision_store", "UPDATE opportunities SET decision = $2::jsonb WHERE id = $1", 2};
+static const struct lr_db_stmt OPP_ANSWER = {
+    "opp_answer_store",
+    "UPDATE webhook_events SET response_status = 201, response_body = $2 WHERE webhook_id = $1", 2};
+static const struct lr_db_stmt OPP_GET = {
+    "opp_get",
+    "SELECT json_build_object("
+    "  'id', o.id, 'lead_id', o.lead_id, 'domain', o.domain, 'queue', o.queue,"
+    "  'rep_id', o.rep_id, 'reason', o.reason, 'composite_queue', o.composite_queue,"
+    "  'review_id', o.review_id, 'acv', lr_money(o.acv_cents),"
+    "  'employee_count', o.employee_count, 'stage', o.stage, 'is_closed', o.is_closed,"
+    "  'outcome', o.outcome, 'rules_version', o.rules_version, 'auto_moves', o.auto_moves,"
+    "  'came_by_handoff', o.came_by_handoff, 'last_event_at', lr_rfc3339(o.last_event_ts),"
+    "  'data', o.data, 'decision', o.decision,"
+    "  'handoff', (SELECT json_build_object("
+    "      'finder_rep_id', h.finder_rep_id, 'receiver_rep_id', h.receiver_rep_id,"
+    "      'from_queue', h.from_queue, 'to_queue', h.to_queue,"
+    "      'credit_rate_bp', h.credit_rate_bp, 'commission_rate_bp', h.commission_rate_bp,"
+    "      'cap', lr_money(h.cap_cents), 'credit_status', h.credit_status,"
+    "      'credit', lr_money(h.credit_cents), 'rules_version', h.rules_version,"
+    "      'at', lr_rfc3339(h.at), 'settled_at', lr_rfc3339(h.settled_at))"
+    "    FROM handoffs h WHERE h.opportunity_id = o.id),"
+    "  'history', coalesce((SELECT json_agg(json_build_object("
+    "      'id', a.id, 'queue', a.queue, 'rep_id', a.rep_id,"
+    "      'previous_rep_id', a.previous_rep_id, 'reason', a.reason,"
+    "      'rules_version', a.rules_version, 'at', lr_rfc3339(a.at)) ORDER BY a.seq)"
+    "    FROM assignments a WHERE a.subject = 'opportunity' AND a.subject_id = o.id),"
+    "    '[]'::json),"
+    "  'events', coalesce((SELECT json_agg(json_build_object("
+    "      'event_id', e.webhook_id, 'type', e.event_type, 'timestamp', lr_rfc3339(e.event_ts),"
+    "      'outcome', e.outcome, 'action', e.action, 'received_at', lr_rfc3339(e.received_at))"
+    "      ORDER BY e.id)"
+    "    FROM opportunity_events e WHERE e.opportunity_id = o.id), '[]'::json),"
+    "  'created_at', lr_rfc3339(o.created_at), 'updated_at', lr_rfc3339(o.updated_at),"
+    "  'closed_at', lr_rfc3339(o.closed_at)"
+    ")::text FROM opportunities o WHERE o.id = $1",
+    1};
+static const struct lr_db_stmt OPP_ASSIGN_LOCK = {
+    "opp_assign_lock",
+    "SELECT o.queue, o.rep_id, n.owner_rep_id, r.segment, r.active, (SELECT max(version) FROM "
+    "rules)"
+    "  FROM opportunities o"
+    "  LEFT JOIN named_accounts n"
+    "         ON n.domain = o.domain AND n.period = to_char(now() AT TIME ZONE 'UTC', "
+    "'YYYY-\"Q\"Q')"
+    "  LEFT JOIN reps r ON r.id = n.owner_rep_id"
+    " WHERE o.id = $1 FOR UPDATE OF o",
+    1};
+static const struct lr_db_stmt OPP_REASSIGN = {
+    "opp_reassign",
+    "UPDATE opportunities SET queue = $2, rep_id = $3, reason = $4, updated_at = now()"
+    " WHERE id = $1",
+    4};
+
+const char *lr_credit_status_name(enum lr_credit_status s)
+{
+    return s == LR_CREDIT_EARNED ? "earned" : s == LR_CREDIT_FORFEITED ? "forfeited" : "pending";
+}
+
+static void copy_text(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src ? src : "");
+}
+
+static void opt_col(const PGresult *r, int col, struct lr_opt_i64 *o)
+{
+    o->present = !PQgetisnull(r, 0, col);
+    o->v = lr_db_int(r, 0, col);
+}
+
+static const char *opt_param(struct lr_opt_i64 o, char buf[32])
+{
+    if (!o.present)
+        return NULL;
+    snprintf(buf, 32, "%lld", (long long)o.v);
+    return buf;
+}
+
+static enum lr_segment segment_col(const PGresult *r, int row, int col)
+{
+    enum lr_segment s = LR_SEG_NONE;
+    lr_segment_parse(lr_db_text(r, row, col), true, &s);
+    return s;
+}
+
+enum lr_db_status lr_opp_begin(struct lr_db_conn *c, const char *webhook_id,
+                               const char *body_sha256, const char *event_type,
+                               const char *opportunity_id, int *replay, char **body)
+{
+    *replay = 0;
+    *body = NULL;
+    enum lr_db_status s = lr_db_begin(c);
+    if (s != LR_DB_OK)
+        return s;
+    const char *p[] = {webhook_id, body_sha256, event_type, opportunity_id};
+    PGresult *r;
+    if ((s = lr_db_exec(c, &OPP_CLAIM, p, &r)) != LR_DB_OK) {
+        lr_db_rollback(c);
+        return s;
+    }
+    bool claimed = PQntuples(r) == 1;
+    PQclear(r);
+    if (claimed)
+        return LR_DB_OK;
+    /* Answered before (or by a delivery that just committed: the insert waited for it). */
+    const char *q[] = {webhook_id, body_sha256};
+    s = lr_db_exec(c, &OPP_SEEN, q, &r);
+    if (s == LR_DB_OK) {
+        const char *stored = lr_db_text(r, 0, 1);
+        if (PQntuples(r) == 1 && lr_db_bool(r, 0, 0) && stored != NULL) {
+            *replay = 200;
+            if ((*body = strdup(stored)) == NULL)
+                s = LR_DB_ERROR;
+        } else {
+            *replay = 409;
+        }
+        PQclear(r);
+    }
+    lr_db_rollback(c);
+    return s;
+}
+
+enum lr_db_status lr_opp_lock(struct lr_db_conn *c, const char *opportunity_id,
+                              struct lr_opp_loaded *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *p[] = {opportunity_id};
+    PGresult *r;
+    enum lr_db_status s = lr_db_exec(c, &OPP_PLACE, p, &r);
+    if (s != LR_DB_OK)
+        return s;
+    bool created = PQntuples(r) == 1;
+    PQclear(r);
+    if ((s = lr_db_exec(c, &OPP_LOCK, p, &r)) != LR_DB_OK)
+        return s;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return LR_DB_ERROR;
+    }
+    struct lr_opp_state *st = &out->state;
+    st->exists = !created;
+    copy_text(out->lead_id, sizeof out->lead_id, lr_db_text(r, 0, 0));
+    copy_text(out->domain, sizeof out->domain, lr_db_text(r, 0, 1));
+    opt_col(r, 2, &st->acv_cents);
+    opt_col(r, 3, &st->employees);
+    copy_text(out->stage, sizeof out->stage, lr_db_text(r, 0, 4));
+    const char *outcome = lr_db_text(r, 0, 5);
+    st->outcome = outcome == NULL               ? LR_OPP_OPEN
+                  : strcmp(outcome, "won") == 0 ? LR_OPP_WON
+                                                : LR_OPP_LOST;
+    st->queue = segment_col(r, 0, 6);
+    copy_text(st->rep_id, sizeof st->rep_id, lr_db_text(r, 0, 7));
+    st->reason = LR_REASON_COMPOSITE;
+    lr_reason_parse(lr_db_text(r, 0, 8), &st->reason);
+    out->review_id = lr_db_int(r, 0, 9);
+    st->auto_moves = lr_db_int(r, 0, 10);
+    st->came_by_handoff = lr_db_bool(r, 0, 11);
+    st->has_last_ts = !PQgetisnull(r, 0, 12);
+    st->last_ts_usec = lr_db_int(r, 0, 12);
+    PQclear(r);
+    return LR_DB_OK;
+}
+
+enum lr_db_status lr_opp_context(struct lr_db_conn *c, const char *opportunity_id,
+                                 const char *lead_id, struct lr_opp_loaded *out)
+{
+    const char *p[] = {opportunity_id, lead_id};
+    PGresult *r;
+    enum lr_db_status s = lr_db_exec(c, &OPP_CONTEXT, p, &r);
+    if (s != LR_DB_OK)
+        return s;
+    out->rules_version = lr_db_int(r, 0, 0);
+    out->state.open_review = lr_db_bool(r, 0, 1);
+    memset(&out->lead, 0, sizeof out->lead);
+    out->lead_domain[0] = '\0';
+    if (lr_db_bool(r, 0, 2)) {
+        const char *rep = lr_db_text(r, 0, 4);
+        out->lead.found = rep != NULL;
+        out->lead.queue = segment_col(r, 0, 3);
+        copy_text(out->lead.rep_id, sizeof out->lead.rep_id, rep);
+        copy_text(out->lead_domain, sizeof out->lead_domain, lr_db_text(r, 0, 5));
+    }
+    struct lr_opp_handoff *h = &out->handoff;
+    memset(h, 0, sizeof *h);
+    if (!PQgetisnull(r, 0, 6)) {
+        h->present = true;
+        copy_text(h->finder, sizeof h->finder, lr_db_text(r, 0, 6));
+        copy_text(h->receiver, sizeof h->receiver, lr_db_text(r, 0, 7));
+        h->from = segment_col(r, 0, 8);
+        h->to = segment_col(r, 0, 9);
+        h->credit_rate_bp = (int32_t)lr_db_int(r, 0, 10);
+        h->commission_rate_bp = (int32_t)lr_db_int(r, 0, 11);
+        h->cap_cents = lr_db_int(r, 0, 12);
+        h->rules_version = lr_db_int(r, 0, 13);
+        copy_text(h->at, sizeof h->at, lr_db_text(r, 0, 14));
+        const char *cs = lr_db_text(r, 0, 15);
+        h->status = strcmp(cs, "earned") == 0      ? LR_CREDIT_EARNED
+                    : strcmp(cs, "forfeited") == 0 ? LR_CREDIT_FORFEITED
+                                                   : LR_CREDIT_PENDING;
+        h->has_credit = !PQgetisnull(r, 0, 16);
+        h->credit_cents = lr_db_int(r, 0, 16);
+    }
+    PQclear(r);
+    return LR_DB_OK;
+}
+
+enum lr_db_status lr_opp_enrichment(struct lr_db_conn *c, const char *domain, const char *period,
+                                    struct lr_opp_loaded *out)
+{
+    memset(&out->account, 0, sizeof out->account);
+    memset(&out->named, 0, sizeof out->named);
+    if (domain == NULL)
+        return LR_DB_OK;
+    const char *p[] = {domain, period};
+    PGresult *r;
+    enum lr_db_status s = lr_db_exec(c, &OPP_ENRICH, p, &r);
+    if (s != LR_DB_OK)
+        return s;
+    out->account.found = lr_db_bool(r, 0, 0);
+    opt_col(r, 1, &out->account.employees);
+    opt_col(r, 2, &out->account.acv_cents);
+    opt_col(r, 3, &out->account.fit);
+    const char *owner = lr_db_text(r, 0, 4);
+    if (owner != NULL) {
+        out->named.found = true;
+        copy_text(out->named.owner_id, sizeof out->named.owner_id, owner);
+        lr_segment_parse(lr_db_text(r, 0, 5), false, &out->named.owner_segment);
+        out->named.owner_active = lr_db_bool(r, 0, 6);
+    }
+    PQclear(r);
+    return LR_DB_OK;
+}
+
+/* The next turn in queue, under a savepoint: an empty queue (LR001) leaves the
+ * transaction usable so that the caller can fall back to review. */
+static enum lr_db_status take_turn(struct lr_db_conn *c, enum lr_segment queue,
+                                   char rep[LR_ID_MAX + 1])
+{
+    enum lr_db_status s = lr_db_simple(c, "SAVEPOINT lr_turn");
+    if (s != LR_DB_OK)
+        return s;
+    const char *p[] = {lr_segment_name(queue)};
+    PGresult *r;
+    s = lr_db_exec(c, &OPP_TURN, p, &r);
+    if (s == LR_DB_NO_ACTIVE_REP) {
+        enum lr_db_status back = lr_db_simple(c, "ROLLBACK TO SAVEPOINT lr_turn");
+        return back == LR_DB_OK ? LR_DB_NO_ACTIVE_REP : back;
+    }
+    if (s != LR_DB_OK)
+        return s;
+    copy_text(rep, LR_ID_MAX + 1, lr_db_text(r, 0, 0));
+    PQclear(r);
+    return lr_db_simple(c, "RELEASE SAVEPOINT lr_turn");
+}
+
+static enum lr_db_status open_review(struct lr_db_conn *c, const struct lr_opp_apply *a,
+                                     enum lr_reason reason, int64_t *review_id)
+{
+    char version[32];
+    snprintf(version, sizeof version, "%lld", (long long)a->rules->version);
+    const char *p[] = {a->opportunity_id, lr_reason_name(reason), a->signals_json, version};
+    PGresult *r;
+    enum lr_db_status s = lr_db_exec(c, &OPP_REVIEW, p, &r);
+    if (s != LR_DB_OK)
+        return s;
+    *review_id = lr_db_int(r, 0, 0);
+    PQclear(r);
+    json_t *after = json_pack("{s:I, s:s}", "review_id", (json_int_t)*review_id, "reason",
+                              lr_reason_name(reason));
+    s = lr_audit_json(c, a->actor, "review.opened", "opportunity", a->opportunity_id, NULL, after);
+    json_decref(after);
+    return s;
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s != NULL && *s != '\0' ? json_string(s) : json_null();
+}
+
+static enum lr_db_status record_handoff(struct lr_db_conn *c, const struct lr_opp_apply *a,
+                                        const struct lr_opp_state *st, const char *receiver,
+                                        enum lr_segment to, struct lr_opp_handoff *h)
+{
+    const struct lr_rules *rules = a->rules;
+    char credit[16], commission[16], cap[32], version[32];
+    snprintf(credit, sizeof credit, "%d", (int)rules->finder_credit_bp);
+    snprintf(commission, sizeof commission, "%d", (int)rules->mm_commission_bp);
+    snprintf(cap, sizeof cap, "%lld", (long long)rules->finder_credit_cap_cents);
+    snprintf(version, sizeof version, "%lld", (long long)rules->version);
+    const char *p[] = {a->opportunity_id,
+                       st->rep_id,
+                       receiver,
+                       lr_segment_name(st->queue),
+                       lr_segment_name(to),
+                       credit,
+                       commission,
+                       cap,
+                       version};
+    PGresult *r;
+    enum lr_db_status s = lr_db_exec(c, &OPP_HANDOFF, p, &r);
+    if (s != LR_DB_OK)
+        return s;
+    memset(h, 0, sizeof *h);
+    h->present = true;
+    copy_text(h->finder, sizeof h->finder, st->rep_id);
+    copy_text(h->receiver, sizeof h->receiver, receiver);
+    h->from = st->queue;
+    h->to = to;
+    h->credit_rate_bp = rules->finder_credit_bp;
+    h->commission_rate_bp = rules->mm_commission_bp;
+    h->cap_cents = rules->finder_credit_cap_cents;
+    h->rules_version = rules->version;
+    copy_text(h->at, sizeof h->at, lr_db_text(r, 0, 0));
+    h->status = LR_CREDIT_PENDING;
+    PQclear(r);
+    json_t *after = json_pack(
+        "{s:s, s:s, s:s, s:s, s:i, s:i, s:o, s:I}", "finder_rep_id", h->finder, "receiver_rep_id",
+        h->receiver, "from_queue", lr_segment_name(h->from), "to_queue", lr_segment_name(h->to),
+        "credit_rate_bp", (int)h->credit_rate_bp, "commission_rate_bp", (int)h->commission_rate_bp,
+        "cap", lr_json_money(h->cap_cents), "rules_version", (json_int_t)h->rules_version);
+    s = lr_audit_json(c, a->actor, "handoff.created", "opportunity", a->opportunity_id, NULL,
+                      after);
+    json_decref(after);
+    return s;
+}
+
+/* Closing settles a pending credit once: earned on a win, forfeited on a loss. */
+static enum lr_db_status settle_credit(struct lr_db_conn *c, const struct lr_opp_apply *a,
+                                       const struct lr_opp_decision *od, struct lr_opp_handoff *h)
+{
+    if (!h->present || h->status != LR_CREDIT_PENDING || od->close == LR_OPP_OPEN)
+        return LR_DB_OK;
+    bool won = od->close == LR_OPP_WON;
+    int64_t acv = od->acv_cents.present ? od->acv_cents.v : 0;
+    int64_t credit =
+        won ? lr_opp_finder_credit(acv, h->commission_rate_bp, h->credit_rate_bp, h->cap_cents) : 0;
+    char cbuf[32];
+    snprintf(cbuf, sizeof cbuf, "%lld", (long long)credit);
+    const char *p[] = {a->opportunity_id, won ? "earned" : "forfeited", won ? cbuf : NULL};
+    enum lr_db_status s = lr_db_exec(c, &OPP_SETTLE, p, NULL);
+    if (s != LR_DB_OK)
+        return s;
+    h->status = won ? LR_CREDIT_EARNED : LR_CREDIT_FORFEITED;
+    h->has_credit = won;
+    h->credit_cents = won ? credit : 0;
+    json_t *before = json_pack("{s:s}", "credit_status", "pending");
+    json_t *after = json_pack("{s:s, s:s, s:o, s:o, s:i, s:i, s:o}", "finder_rep_id", h->finder,
+                              "credit_status", lr_credit_status_name(h->status), "credit",
+                              won ? lr_json_money(credit) : json_null(), "acv", lr_json_money(acv),
+                              "commission_rate_bp", (int)h->commission_rate_bp, "credit_rate_bp",
+                              (int)h->credit_rate_bp, "cap", lr_json_money(h->cap_cents));
+    s = lr_audit_json(c, a->actor, won ? "credit.earned" : "credit.forfeited", "opportunity",
+                      a->opportunity_id, before, after);
+    json_decref(before);
+    json_decref(after);
+    return s;
+}
+
+static enum lr_db_status log_event(struct lr_db_conn *c, const struct lr_opp_apply *a,
+                                   enum lr_opp_action action)
+{
+    const char *outcome = action == LR_OPP_IGNORE_OUT_OF_ORDER ? "ignored_out_of_order"
+                          : action == LR_OPP_IGNORE_CLOSED     ? "ignored_closed"
+                                                               : "applied";
+    const char *p[] = {a->opportunity_id, a->webhook_id, a->event_type,
+                       a->event_ts,       outcome,       lr_opp_action_name(action),
+                       a->body_json};
+    return lr_db_exec(c, &OPP_EVENT_LOG, p, NULL);
+}
+
+/* Picks the rep for an assigning decision; LR001 turns it into no_active_rep. */
+static enum lr_db_status pick_rep(struct lr_db_conn *c, struct lr_opp_decision *od)
+{
+    if (od->d.mode != LR_ASSIGN_ROUND_ROBIN)
+        return LR_DB_OK;
+    enum lr_db_status s = take_turn(c, od->d.queue, od->d.rep_id);
+    if (s == LR_DB_NO_ACTIVE_REP) {
+        lr_opp_no_active_rep(od);
+        return LR_DB_OK;
+    }
+    return s;
+}
+
+static enum lr_db_status write_assignment(struct lr_db_conn *c, const struct lr_opp_apply *a,
+                                          const struct lr_opp_state *st,
+                                          const struct lr_opp_decision *od, int64_t review_id)
+{
+    char version[32];
+    snprintf(version, sizeof version, "%lld", (long long)a->rules->version);
+    const char *prev = st->exists && st->rep_id[0] ? st->rep_id : NULL;
+    const char *rep = od->d.rep_id[0] ? od->d.rep_id : NULL;
+    const char *p[] = {a->opportunity_id,
+                       lr_segment_name(od->d.queue),
+                       rep,
+                       prev,
+                       lr_reason_name(od->d.reason),
+                       version};
+    enum lr_db_status s = lr_db_exec(c, &OPP_ASSIGN, p, NULL);
+    if (s != LR_DB_OK)
+        return s;
+    json_t *before = st->exists ? json_pack("{s:s, s:o}", "queue", lr_segment_name(st->queue),
+                                            "rep_id", str_or_null(st->rep_id))
+                                : NULL;
+    json_t *after = json_pack("{s:s, s:o, s:s, s:o}", "queue", lr_segment_name(od->d.queue),
+                              "rep_id", str_or_null(rep), "reason", lr_reason_name(od->d.reason),
+                              "review_id", review_id ? json_integer(review_id) : json_null());
+    s = lr_audit_json(c, a->actor, "assignment.created", "opportunity", a->opportunity_id, before,
+                      after);
+    json_decref(before);
+    json_decref(after);
+    return s;
+}
+
+static enum lr_db_status update_row(struct lr_db_conn *c, const struct lr_opp_apply *a,
+                                    const struct lr_opp_state *st, const struct lr_opp_decision *od,
+                                    int64_t new_review)
+{
+    bool assigns = lr_opp_assigns(od->action);
+    char acv[32], emp[32], review[32], version[32];
+    snprintf(review, sizeof review, "%lld", (long long)new_review);
+    snprintf(version, sizeof version, "%lld", (long long)a->rules->version);
+    bool closed = od->close != LR_OPP_OPEN;
+    /* The reason column says how the current owner was reached; a flap leaves it. */
+    enum lr_reason reason = assigns ? od->d.reason : st->reason;
+    const char *p[] = {
+        a->opportunity_id,
+        a->lead_id,
+        a->domain,
+        opt_param(od->acv_cents, acv),
+        opt_param(od->employees, emp),
+        a->stage,
+        closed ? "true" : "false",
+        !closed                   ? NULL
+        : od->close == LR_OPP_WON ? "won"
+                                  : "lost",
+        lr_segment_name(od->d.queue),
+        od->d.rep_id[0] ? od->d.rep_id : NULL,
+        lr_reason_name(reason),
+        lr_segment_name(od->d.composite),
+        new_review ? review : NULL,
+        version,
+        od->action == LR_OPP_HANDOFF || od->action == LR_OPP_FLOOR ? "1" : "0",
+        od->action == LR_OPP_HANDOFF ? "true" : "false",
+        a->event_ts,
+        a->body_json,
+    };
+    enum lr_db_status s = lr_db_exec(c, &OPP_UPDATE, p, NULL);
+    if (s != LR_DB_OK || !closed || st->outcome != LR_OPP_OPEN)
+        return s;
+    json_t *after = json_pack("{s:s, s:o}", "outcome", od->close == LR_OPP_WON ? "won" : "lost",
+                              "stage", str_or_null(a->stage));
+    s = lr_audit_json(c, a->actor, "opportunity.closed", "opportunity", a->opportunity_id, NULL,
+                      after);
+    json_decref(after);
+    return s;
+}
+
+enum lr_db_status lr_opp_apply(struct lr_db_conn *c, const struct lr_opp_apply *a,
+                               struct lr_opp_decision *od, struct lr_opp_loaded *ld,
+                               struct lr_opp_result *res)
+{
+    const struct lr_opp_state *st = &ld->state;
+    memset(res, 0, sizeof *res);
+    enum lr_db_status s;
+    if (od->action == LR_OPP_IGNORE_OUT_OF_ORDER || od->action == LR_OPP_IGNORE_CLOSED) {
+        copy_text(res->rep_id, sizeof res->rep_id, st->rep_id);
+        res->review_id = st->queue == LR_SEG_REVIEW ? ld->review_id : 0;
+        return log_event(c, a, od->action);
+    }
+
+    if (lr_opp_assigns(od->action) && (s = pick_rep(c, od)) != LR_DB_OK)
+        return s;
+    int64_t new_review = 0;
+    bool to_review = lr_opp_assigns(od->action) && od->d.queue == LR_SEG_REVIEW;
+    if ((to_review || od->action == LR_OPP_FLAP) &&
+        (s = open_review(c, a, od->d.reason, &new_review)) != LR_DB_OK)
+        return s;
+    if (od->action == LR_OPP_HANDOFF &&
+        (s = record_handoff(c, a, st, od->d.rep_id, od->d.queue, &ld->handoff)) != LR_DB_OK)
+        return s;
+    if (lr_opp_assigns(od->action) && (s = write_assignment(c, a, st, od, new_review)) != LR_DB_OK)
+        return s;
+    if ((s = update_row(c, a, st, od, new_review)) != LR_DB_OK)
+        return s;
+    if (st->outcome == LR_OPP_OPEN && (s = settle_credit(c, a, od, &ld->handoff)) != LR_DB_OK)
+        return s;
+    copy_text(res->rep_id, sizeof res->rep_id, od->d.rep_id);
+    res->review_id = new_review ? new_review : od->d.queue == LR_SEG_REVIEW ? ld->review_id : 0;
+    return log_event(c, a, od->action);
+}
+
+enum lr_db_status lr_opp_finish(struct lr_db_conn *c, const char *opportunity_id,
+                                const char *webhook_id, bool applied, const char *body,
+                                const char *actor)
+{
+    enum lr_db_status s = LR_DB_OK;
+    const char *pd[] = {opportunity_id, body};
+    const char *pa[] = {webhook_id, body};
+    if (applied)
+        s = lr_db_exec(c, &OPP_DECISION, pd, NULL);
+    if (s == LR_DB_OK)
+        s = lr_db_exec(c, &OPP_ANSWER, pa, NULL);
+    if (s == LR_DB_OK)
+        s = lr_audit(c, actor, "decision.made", "opportunity", opportunity_id, NULL, body);
+    if (s == LR_DB_OK)
+        s = lr_db_commit(c);
+    if (s != LR_DB_OK)
+        lr_db_rollback(c);
+    return s;
+}
+
+enum lr_db_status lr_opportunity_get_json(struct lr_db_conn *c, const char *id, char **json)
+{
+    const char *p[] = {id};
+    PGresult *r;
+    *json = NULL;
+    enum lr_db_status s = lr_db_exec(c, &OPP_GET, p, &r);
+    if (s != LR_DB_OK)
+        return s;
+    if (PQntuples(r) == 0)
+        s = LR_DB_NOT_FOUND;
+    else if ((*json = strdup(PQgetvalue(r, 0, 0))) == NULL)
+        s = LR_DB_ERROR;
+    PQclear(r);
+    return s;
+}
+
+enum lr_db_status lr_opportunity_assign_in_tx(struct lr_db_conn *c, const char *opportunity_id,
+                                              enum lr_segment queue, const char *actor,
+                                              enum lr_reason reason, char *rep_out)
+{
+    rep_out[0] = '\0';
+    if (queue != LR_SEG_SMB && queue != LR_SEG_MID_MARKET && queue != LR_SEG_STRATEGIC)
+        return LR_DB_ERROR;
+    const char *p[] = {opportunity_id};
+    PGresult *r;
+    enum lr_db_status s = lr_db_exec(c, &OPP_ASSIGN_LOCK, p, &r);
+    if (s != LR_DB_OK)
+        return s;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return LR_DB_NOT_FOUND;
+    }
+    enum lr_segment old_queue = segment_col(r, 0, 0);
+    char old_rep[LR_ID_MAX + 1], rep[LR_ID_MAX + 1] = "", version[32];
+    copy_text(old_rep, sizeof old_rep, lr_db_text(r, 0, 1));
+    snprintf(version, sizeof version, "%lld", (long long)lr_db_int(r, 0, 5));
+    const char *owner = lr_db_text(r, 0, 2);
+    if (owner != NULL && lr_db_bool(r, 0, 4) && segment_col(r, 0, 3) == queue)
+        copy_text(rep, sizeof rep, owner);
+    PQclear(r);
+    if (rep[0] == '\0' && (s = take_turn(c, queue, rep)) != LR_DB_OK)
+        return s;
+
+    const char *pu[] = {opportunity_id, lr_segment_name(queue), rep, lr_reason_name(reason)};
+    const char *pa[] = {opportunity_id,
+                        lr_segment_name(queue),
+                        rep,
+                        old_rep[0] ? old_rep : NULL,
+                        lr_reason_name(reason),
+                        version};
+    if ((s = lr_db_exec(c, &OPP_REASSIGN, pu, NULL)) != LR_DB_OK ||
+        (s = lr_db_exec(c, &OPP_ASSIGN, pa, NULL)) != LR_DB_OK)
+        return s;
+    json_t *before = json_pack("{s:s, s:o}", "queue", lr_segment_name(old_queue), "rep_id",
+                               str_or_null(old_rep));
+    json_t *after = json_pack("{s:s, s:s, s:s}", "queue", lr_segment_name(queue), "rep_id", rep,
+                              "reason", lr_reason_name(reason));
+    s = lr_audit_json(c, actor, "assignment.created", "opportunity", opportunity_id, before, after);
+    json_decref(before);
+    json_decref(after);
+    if (s == LR_DB_OK)
+        copy_text(rep_out, LR_ID_MAX + 1, rep);
+    return s;
+}

@@ -1,0 +1,30 @@
+/* One runner for every suite; exits non-zero when any check fails. */
+#include <stdlib.h>
+
+#include "suites.h"
+
+int main(void)
+{
+    SRunner *sr = srunner_create(lead_suite());
+    srunner_add_suite(sr, roundrobin_suite());
+    srunner_add_suite(sr, domain_suite());
+    srunner_add_suite(sr, period_suite());
+    srunner_add_suite(sr, rules_suite());
+    srunner_add_suite(sr, money_suite());
+    srunner_add_suite(sr, json_suite());
+    srunner_add_suite(sr, webhook_suite());
+    srunner_add_suite(sr, csv_suite());
+    srunner_add_suite(sr, strset_suite());
+    srunner_add_suite(sr, pgarray_suite());
+    srunner_add_suite(sr, config_suite());
+    srunner_add_suite(sr, event_input_suite());
+    srunner_add_suite(sr, types_suite());
+    srunner_add_suite(sr, buf_suite());
+    srunner_add_suite(sr, opportunity_suite());
+    srunner_add_suite(sr, rules_validator_suite());
+    srunner_add_suite(sr, redecide_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

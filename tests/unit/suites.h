@@ -1,0 +1,26 @@
+/* Every unit-test suite; tests/unit/main.c runs them all in one SRunner. */
+#ifndef LR_TESTS_UNIT_SUITES_H
+#define LR_TESTS_UNIT_SUITES_H
+
+#include <check.h>
+
+Suite *lead_suite(void);
+Suite *roundrobin_suite(void);
+Suite *domain_suite(void);
+Suite *period_suite(void);
+Suite *rules_suite(void);
+Suite *money_suite(void);
+Suite *json_suite(void);
+Suite *webhook_suite(void);
+Suite *csv_suite(void);
+Suite *strset_suite(void);
+Suite *pgarray_suite(void);
+Suite *config_suite(void);
+Suite *event_input_suite(void);
+Suite *types_suite(void);
+Suite *buf_suite(void);
+Suite *opportunity_suite(void);
+Suite *rules_validator_suite(void);
+Suite *redecide_suite(void);
+
+#endif

@@ -1,0 +1,142 @@
+/* util/csv.c: RFC 4180 records. */
+#include <string.h>
+
+#include "util/csv.h"
+#include "suites.h"
+
+/* Reads every record of text into a compact "a|b;c|d;" form, or returns NULL at the
+ * first malformed record. */
+static const char *records(const char *text)
+{
+    static char out[4096];
+    struct lr_csv csv;
+    const char *fields[LR_CSV_MAX_FIELDS];
+    size_t n = 0;
+    out[0] = '\0';
+    lr_csv_init(&csv, text, strlen(text));
+    int rc;
+    while ((rc = lr_csv_next(&csv, fields)) > 0) {
+        for (int i = 0; i < rc; i++) {
+            size_t len = strlen(fields[i]);
+            ck_assert_uint_lt(n + len + 2, sizeof out);
+            memcpy(out + n, fields[i], len);
+            n += len;
+            out[n++] = i + 1 < rc ? '|' : ';';
+        }
+        out[n] = '\0';
+    }
+    lr_csv_free(&csv);
+    return rc == 0 ? out : NULL;
+}
+
+START_TEST(test_plain_records)
+{
+    ck_assert_str_eq(records("domain,employee_count\nacme.io,120\nbeta.com,\n"),
+                     "domain|employee_count;acme.io|120;beta.com|;");
+    ck_assert_str_eq(records("a,b,c"), "a|b|c;"); /* no final newline */
+    ck_assert_str_eq(records(",,"), "||;");
+    ck_assert_str_eq(records(" a , b "), " a | b ;"); /* spaces are data */
+    ck_assert_str_eq(records(""), "");
+}
+END_TEST
+
+START_TEST(test_quoted_fields)
+{
+    ck_assert_str_eq(records("\"acme, inc\",\"12\"\n"), "acme, inc|12;");
+    ck_assert_str_eq(records("\"say \"\"hi\"\"\",x\n"), "say \"hi\"|x;");
+    ck_assert_str_eq(records("\"\"\"\"\n"), "\";");
+    ck_assert_str_eq(records("\"\",b\n"), "|b;");
+    ck_assert_str_eq(records("\"two\nlines\",b\r\nc,d\n"), "two\nlines|b;c|d;");
+    ck_assert_str_eq(records("\"a\r\nb\"\r\n"), "a\r\nb;");
+    ck_assert_str_eq(records("a\"b,c\n"), "a\"b|c;"); /* a quote inside a bare field */
+}
+END_TEST
+
+START_TEST(test_line_ends_and_blank_lines)
+{
+    ck_assert_str_eq(records("a,b\r\nc,d\r\n"), "a|b;c|d;");
+    ck_assert_str_eq(records("a,b\r\n\r\n\r\nc,d"), "a|b;c|d;");
+    ck_assert_str_eq(records("\n\na\n\n\nb\n\n"), "a;b;");
+    ck_assert_str_eq(records("\r\n\r\n"), "");
+}
+END_TEST
+
+START_TEST(test_malformed)
+{
+    ck_assert_ptr_null(records("\"unterminated,x\n"));
+    ck_assert_ptr_null(records("a,b\n\"open"));
+    ck_assert_ptr_null(records("\"a\"b,c\n")); /* text after the closing quote */
+    ck_assert_ptr_null(records("\"a\" ,c\n"));
+}
+END_TEST
+
+START_TEST(test_field_limit)
+{
+    /* 16 fields are fine, 17 are not. */
+    ck_assert_str_eq(records("1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16\n"),
+                     "1|2|3|4|5|6|7|8|9|10|11|12|13|14|15|16;");
+    ck_assert_ptr_null(records("1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17\n"));
+    ck_assert_ptr_null(records(",,,,,,,,,,,,,,,,\n"));
+    ck_assert_str_eq(records(",,,,,,,,,,,,,,,\n"), "|||||||||||||||;");
+}
+END_TEST
+
+START_TEST(test_records_one_by_one)
+{
+    const char text[] = "h1,h2\nx,\"y,z\"\n\n\"last\"";
+    struct lr_csv csv;
+    const char *f[LR_CSV_MAX_FIELDS];
+    lr_csv_init(&csv, text, sizeof text - 1);
+    ck_assert_int_eq(lr_csv_next(&csv, f), 2);
+    ck_assert_str_eq(f[0], "h1");
+    ck_assert_str_eq(f[1], "h2");
+    ck_assert_int_eq(lr_csv_next(&csv, f), 2);
+    ck_assert_str_eq(f[0], "x");
+    ck_assert_str_eq(f[1], "y,z");
+    ck_assert_int_eq(lr_csv_next(&csv, f), 1);
+    ck_assert_str_eq(f[0], "last");
+    ck_assert_int_eq(lr_csv_next(&csv, f), 0);
+    ck_assert_int_eq(lr_csv_next(&csv, f), 0);
+    lr_csv_free(&csv);
+
+    /* Text that is not NUL-terminated: only len bytes are read. */
+    lr_csv_init(&csv, "ab,cdXXXX", 5);
+    ck_assert_int_eq(lr_csv_next(&csv, f), 2);
+    ck_assert_str_eq(f[1], "cd");
+    ck_assert_int_eq(lr_csv_next(&csv, f), 0);
+    lr_csv_free(&csv);
+}
+END_TEST
+
+START_TEST(test_long_record)
+{
+    static char text[20000];
+    memset(text, 'v', sizeof text - 3);
+    text[5000] = ',';
+    text[sizeof text - 3] = '\n';
+    text[sizeof text - 2] = '\0';
+    struct lr_csv csv;
+    const char *f[LR_CSV_MAX_FIELDS];
+    lr_csv_init(&csv, text, strlen(text));
+    ck_assert_int_eq(lr_csv_next(&csv, f), 2);
+    ck_assert_uint_eq(strlen(f[0]), 5000);
+    ck_assert_uint_eq(strlen(f[1]), sizeof text - 3 - 5001);
+    ck_assert_int_eq(lr_csv_next(&csv, f), 0);
+    lr_csv_free(&csv);
+}
+END_TEST
+
+Suite *csv_suite(void)
+{
+    Suite *s = suite_create("util/csv");
+    TCase *tc = tcase_create("csv");
+    tcase_add_test(tc, test_plain_records);
+    tcase_add_test(tc, test_quoted_fields);
+    tcase_add_test(tc, test_line_ends_and_blank_lines);
+    tcase_add_test(tc, test_malformed);
+    tcase_add_test(tc, test_field_limit);
+    tcase_add_test(tc, test_records_one_by_one);
+    tcase_add_test(tc, test_long_record);
+    suite_add_tcase(s, tc);
+    return s;
+}

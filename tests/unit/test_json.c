@@ -1,0 +1,302 @@
+/* util/json.c: number literals by JSON pointer, money output, RFC 3339. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/json.h"
+#include "suites.h"
+
+static json_t *literals(const char *text)
+{
+    json_error_t err;
+    json_t *doc = json_loadb(text, strlen(text), JSON_DECODE_ANY, &err);
+    ck_assert_msg(doc != NULL, "test document must be valid JSON: %s", err.text);
+    json_decref(doc);
+    json_t *lits = lr_json_number_literals(text, strlen(text));
+    ck_assert_ptr_nonnull(lits);
+    return lits;
+}
+
+static void assert_literal(const json_t *lits, const char *pointer, const char *want)
+{
+    const char *got = json_string_value(json_object_get(lits, pointer));
+    ck_assert_msg(got != NULL, "no literal at '%s'", pointer);
+    ck_assert_str_eq(got, want);
+}
+
+START_TEST(test_literals_nested)
+{
+    json_t *l = literals("{\"a\": {\"b\": [1, 2.5, {\"c\": 3e2, \"d\": -0.75}], \"e\": 7},"
+                         " \"f\": 1.50, \"g\": [[1.25E-1]], \"h\": 42, \"i\": -3,"
+                         " \"s\": \"1.5 in a string\", \"t\": true, \"n\": null}");
+    assert_literal(l, "/a/b/1", "2.5");
+    assert_literal(l, "/a/b/2/c", "3e2");
+    assert_literal(l, "/a/b/2/d", "-0.75");
+    assert_literal(l, "/f", "1.50");
+    assert_literal(l, "/g/0/0", "1.25E-1");
+    ck_assert_uint_eq(json_object_size(l), 5); /* plain integers and strings are not kept */
+    json_decref(l);
+
+    l = literals("[0.5, {\"x\": [null, false, \"]\", 9.99]}]");
+    assert_literal(l, "/0", "0.5");
+    assert_literal(l, "/1/x/3", "9.99");
+    ck_assert_uint_eq(json_object_size(l), 2);
+    json_decref(l);
+
+    l = literals("  12.75 ");
+    assert_literal(l, "", "12.75");
+    json_decref(l);
+
+    l = literals("{\"a\": 1, \"b\": [1, 2], \"c\": {}}");
+    ck_assert_uint_eq(json_object_size(l), 0);
+    json_decref(l);
+}
+END_TEST
+
+START_TEST(test_literals_escaped_keys)
+{
+    /* RFC 6901: '~' is written ~0 and '/' is written ~1 in a pointer. */
+    json_t *l = literals("{\"a/b\": 1.5, \"m~n\": 2.5, \"~/\": {\"x\": 3.5},"
+                         " \"q\\\"r\": 4.5, \"s\\/t\": 5.5, \"\\u007e\": 6.5, \"\": 7.5,"
+                         " \"caf\\u00e9\": 8.5, \"tab\\tkey\": 9.5, \"back\\\\slash\": 10.5,"
+                         " \"\\ud83d\\ude00\": 11.5}");
+    assert_literal(l, "/a~1b", "1.5");
+    assert_literal(l, "/m~0n", "2.5");
+    assert_literal(l, "/~0~1/x", "3.5");
+    assert_literal(l, "/q\"r", "4.5");
+    assert_literal(l, "/s~1t", "5.5");
+    assert_literal(l, "/~0", "6.5");
+    assert_literal(l, "/", "7.5");
+    assert_literal(l, "/caf\xc3\xa9", "8.5");
+    assert_literal(l, "/tab\tkey", "9.5");
+    assert_literal(l, "/back\\slash", "10.5");
+    assert_literal(l, "/\xf0\x9f\x98\x80", "11.5");
+    json_decref(l);
+}
+END_TEST
+
+START_TEST(test_literals_strings_do_not_confuse)
+{
+    json_t *l = literals("{\"s\": \"a \\\"quoted\\\" 1.5, {\\\"k\\\": 2.5}\","
+                         " \"u\": \"\\u0031.5\", \"v\": 3.25, \"w\": \"\\\\\", \"x\": 4.75}");
+    assert_literal(l, "/v", "3.25");
+    assert_literal(l, "/x", "4.75");
+    ck_assert_uint_eq(json_object_size(l), 2);
+    json_decref(l);
+}
+END_TEST
+
+START_TEST(test_literals_duplicate_keys)
+{
+    /* Later duplicates win, as in jansson's default parsing. */
+    json_t *l = literals("{\"a\": 1.5, \"a\": 2.25, \"b\": {\"c\": 0.1}, \"b\": {\"c\": 0.2}}");
+    assert_literal(l, "/a", "2.25");
+    assert_literal(l, "/b/c", "0.2");
+    json_decref(l);
+
+    /* lr_json_parse itself refuses duplicate keys. */
+    json_error_t err;
+    const char *dup = "{\"a\": 1, \"a\": 2}";
+    ck_assert_ptr_null(lr_json_parse(dup, strlen(dup), &err));
+    const char *ok = "{\"a\": 1, \"b\": {\"a\": 2}}";
+    json_t *doc = lr_json_parse(ok, strlen(ok), &err);
+    ck_assert_ptr_nonnull(doc);
+    json_decref(doc);
+    ck_assert_ptr_null(lr_json_parse("{\"a\":", 5, &err));
+}
+END_TEST
+
+START_TEST(test_dumps_money)
+{
+    json_t *v = json_pack("[o, o, o, o, o, s, s, s, s, i]", lr_json_money(123456), lr_json_money(0),
+                          lr_json_money(5), lr_json_money(99999999999999),
+                          lr_json_opt_money(false, 1), "$5", "a$b\"$", "\\u0000$12", "$", 7);
+    ck_assert_ptr_nonnull(v);
+    char *s = lr_json_dumps(v);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(s, "[1234.56,0.00,0.05,999999999999.99,null,\"$5\",\"a$b\\\"$\","
+                        "\"\\\\u0000$12\",\"$\",7]");
+    free(s);
+    json_decref(v);
+
+    v = json_pack("{s:o}", "acv", lr_json_opt_money(true, 6000000));
+    s = lr_json_dumps(v);
+    ck_assert_str_eq(s, "{\"acv\":60000.00}");
+    free(s);
+    json_decref(v);
+
+    /* A bare money value and a bare string. */
+    v = lr_json_money(-250);
+    s = lr_json_dumps(v);
+    ck_assert_str_eq(s, "-2.50");
+    free(s);
+    json_decref(v);
+    v = json_string("$1.00");
+    s = lr_json_dumps(v);
+    ck_assert_str_eq(s, "\"$1.00\"");
+    free(s);
+    json_decref(v);
+
+    /* A money key name stays a string; only values are markers. */
+    v = json_pack("{s:s}", "$", "$");
+    s = lr_json_dumps(v);
+    ck_assert_str_eq(s, "{\"$\":\"$\"}");
+    free(s);
+    json_decref(v);
+}
+END_TEST
+
+START_TEST(test_dumps_output_parses_back)
+{
+    json_t *v = json_pack("{s:o, s:[o, s]}", "m", lr_json_money(1), "l", lr_json_money(1000), "x$");
+    char *s = lr_json_dumps(v);
+    json_error_t err;
+    json_t *back = json_loads(s, 0, &err);
+    ck_assert_msg(back != NULL, "%s: %s", s, err.text);
+    ck_assert(json_is_real(json_object_get(back, "m")));
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(back, "l"), 1)), "x$");
+    json_t *lits = lr_json_number_literals(s, strlen(s));
+    assert_literal(lits, "/m", "0.01");
+    assert_literal(lits, "/l/0", "10.00");
+    json_decref(lits);
+    json_decref(back);
+    free(s);
+    json_decref(v);
+}
+END_TEST
+
+START_TEST(test_field_error)
+{
+    json_t *errors = json_array();
+    lr_json_field_error(errors, "data.id", "is required");
+    ck_assert_uint_eq(json_array_size(errors), 1);
+    json_t *e = json_array_get(errors, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(e, "field")), "data.id");
+    ck_assert_str_eq(json_string_value(json_object_get(e, "message")), "is required");
+    json_decref(errors);
+}
+END_TEST
+
+/* --- RFC 3339 ---------------------------------------------------------------------- */
+
+static const int64_t T0 = 1795428900; /* 2026-11-23T10:15:00Z */
+
+static const struct {
+    const char *text;
+    int64_t usec;
+} GOOD_TIMES[] = {
+    {"2026-11-23T10:15:00Z", T0 * 1000000},
+    {"2026-11-23t10:15:00z", T0 * 1000000},
+    {"2026-11-23T10:15:00.123Z", T0 * 1000000 + 123000},
+    {"2026-11-23T10:15:00.1Z", T0 * 1000000 + 100000},
+    {"2026-11-23T10:15:00.123456Z", T0 * 1000000 + 123456},
+    {"2026-11-23T10:15:00.1234569Z", T0 * 1000000 + 123456}, /* beyond microseconds dropped */
+    {"2026-11-23T10:15:00.000000Z", T0 * 1000000},
+    {"2026-11-23T12:15:00+02:00", T0 * 1000000},
+    {"2026-11-23T04:45:00-05:30", T0 * 1000000},
+    {"2026-11-23T10:15:00+00:00", T0 * 1000000},
+    {"2026-11-23T10:15:00-00:00", T0 * 1000000},
+    {"2026-11-24T00:15:00.5+14:00", T0 * 1000000 + 500000},
+    {"1970-01-01T00:00:00Z", 0},
+    {"2028-02-29T00:00:00Z", (int64_t)1835395200 * 1000000},
+    {"2000-02-29T00:00:00Z", (int64_t)951782400 * 1000000},
+    {"2026-12-31T23:59:59Z", (int64_t)1798761599 * 1000000},
+};
+#define N_GOOD_TIMES (sizeof GOOD_TIMES / sizeof *GOOD_TIMES)
+
+START_TEST(test_rfc3339_valid)
+{
+    for (size_t i = 0; i < N_GOOD_TIMES; i++) {
+        int64_t usec = -1;
+        ck_assert_msg(lr_rfc3339_parse(GOOD_TIMES[i].text, &usec) == 0, "'%s' refused",
+                      GOOD_TIMES[i].text);
+        ck_assert_int_eq(usec, GOOD_TIMES[i].usec);
+    }
+}
+END_TEST
+
+static const char *const BAD_TIMES[] = {
+    "",
+    "garbage",
+    "2026-11-23",
+    "2026-11-23T10:15:00", /* no zone */
+    "2026-11-23T10:15Z",   /* no seconds */
+    "2026-11-23X10:15:00Z",
+    "2026/11/23T10:15:00Z",
+    "26-11-23T10:15:00Z",
+    "2026-1-23T10:15:00Z",
+    "2026-00-23T10:15:00Z",
+    "2026-13-01T00:00:00Z",
+    "2026-11-00T10:15:00Z",
+    "2026-11-32T10:15:00Z",
+    "2026-11-23T24:00:00Z",
+    "2026-11-23T10:60:00Z",
+    "2026-11-23T10:15:61Z",
+    "2026-11-23T10:15:00.Z",
+    "2026-11-23T10:15:00,5Z",
+    "2026-11-23T10:15:00+0200",
+    "2026-11-23T10:15:00+02",
+    "2026-11-23T10:15:00+24:00",
+    "2026-11-23T10:15:00+02:60",
+    "2026-11-23T10:15:00Zjunk",
+    "2026-11-23T10:15:00Z ",
+    " 2026-11-23T10:15:00Z",
+    "2026-11-23T10:15:00+02:00x",
+    "2026-11-23T1a:15:00Z",
+    "2026-02-30T00:00:00Z", /* no such day */
+    "2026-02-29T00:00:00Z", /* 2026 is not a leap year */
+    "2100-02-29T00:00:00Z", /* nor is 2100 */
+    "2026-04-31T00:00:00Z",
+    "2026-06-31T00:00:00Z",
+    "2026-09-31T00:00:00Z",
+    "2026-11-31T00:00:00Z",
+};
+#define N_BAD_TIMES (sizeof BAD_TIMES / sizeof *BAD_TIMES)
+
+START_TEST(test_rfc3339_invalid)
+{
+    for (size_t i = 0; i < N_BAD_TIMES; i++) {
+        int64_t usec = 12345;
+        ck_assert_msg(lr_rfc3339_parse(BAD_TIMES[i], &usec) == -1, "'%s' accepted", BAD_TIMES[i]);
+        ck_assert_int_eq(usec, 12345);
+    }
+}
+END_TEST
+
+START_TEST(test_rfc3339_null_and_now)
+{
+    int64_t usec = 0;
+    ck_assert_int_eq(lr_rfc3339_parse(NULL, &usec), -1);
+    char now[32];
+    lr_rfc3339_now(now);
+    ck_assert_uint_eq(strlen(now), 24); /* 2026-11-23T10:15:00.123Z */
+    ck_assert_int_eq(now[23], 'Z');
+    ck_assert_int_eq(now[19], '.');
+    ck_assert_int_eq(lr_rfc3339_parse(now, &usec), 0);
+    ck_assert_int_eq(usec % 1000, 0);
+    ck_assert_int_gt(usec, T0 * 1000000 - (int64_t)366 * 86400 * 1000000);
+}
+END_TEST
+
+Suite *json_suite(void)
+{
+    Suite *s = suite_create("util/json");
+    TCase *tc = tcase_create("literals");
+    tcase_add_test(tc, test_literals_nested);
+    tcase_add_test(tc, test_literals_escaped_keys);
+    tcase_add_test(tc, test_literals_strings_do_not_confuse);
+    tcase_add_test(tc, test_literals_duplicate_keys);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("dumps");
+    tcase_add_test(tc, test_dumps_money);
+    tcase_add_test(tc, test_dumps_output_parses_back);
+    tcase_add_test(tc, test_field_error);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("rfc3339");
+    tcase_add_test(tc, test_rfc3339_valid);
+    tcase_add_test(tc, test_rfc3339_invalid);
+    tcase_add_test(tc, test_rfc3339_null_and_now);
+    suite_add_tcase(s, tc);
+    return s;
+}
