@@ -30,7 +30,8 @@ CREATE FUNCTION lr_commit_leads(
     p_reason text[], p_composite text[], p_rules_version bigint[], p_decision jsonb[],
     p_actor text[])
 RETURNS TABLE (ord integer, status integer, body text)
-LANGUAGE plpgsql AS $$
+-- A batch is a few dozen rows; compiling its plan would cost more than running it.
+LANGUAGE plpgsql SET jit = off AS $$
 #variable_conflict use_column
 BEGIN
     PERFORM pg_advisory_xact_lock(k.cls, k.h)
@@ -47,12 +48,13 @@ BEGIN
 
     RETURN QUERY
     WITH inp AS (
-        SELECT i AS ord, p_webhook_id[i] AS wid, p_body_sha256[i] AS sha, p_lead_id[i] AS lid,
-               p_domain[i] AS domain, p_event_ts[i] AS ets, p_data[i] AS data,
-               p_queue[i] AS queue, p_mode[i] AS mode, p_rep_id[i] AS rep,
-               p_reason[i] AS reason, p_composite[i] AS composite,
-               p_rules_version[i] AS rv, p_decision[i] AS decision, p_actor[i] AS actor
-        FROM generate_subscripts(p_webhook_id, 1) AS i
+        SELECT u.ord::integer AS ord, u.wid, u.sha, u.lid, u.domain, u.ets, u.data, u.queue,
+               u.mode, u.rep, u.reason, u.composite, u.rv, u.decision, u.actor
+        FROM unnest(p_webhook_id, p_body_sha256, p_lead_id, p_domain, p_event_ts, p_data,
+                    p_queue, p_mode, p_rep_id, p_reason, p_composite, p_rules_version,
+                    p_decision, p_actor)
+             WITH ORDINALITY AS u(wid, sha, lid, domain, ets, data, queue, mode, rep, reason,
+                                  composite, rv, decision, actor, ord)
     ),
     -- Webhook-ids answered before.
     w_old AS (

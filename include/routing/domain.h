@@ -12,7 +12,7 @@
 bool lr_domain_normalize(const char *domain, const char *email, char out[LR_DOMAIN_MAX + 1]);
 
 /* A normalised domain: lower-case letters, digits, '-' and '.', with at least one dot
- * and none at either end. */
+ * and none at either end. Underscores pass too: real DNS names carry them. */
 bool lr_domain_valid(const char *d);
 
 #endif

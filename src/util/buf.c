@@ -34,4 +34,5 @@ void lr_buf_free(struct lr_buf *b)
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+    b->failed = 0;
 }

@@ -14,7 +14,7 @@
 
 json_t *lr_json_parse(const char *text, size_t len, json_error_t *err)
 {
-    return json_loadb(text, len, JSON_REJECT_DUPLICATES, err);
+    return json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, err);
 }
 
 /* A small recursive-descent walk over text that jansson has already accepted. It
