@@ -32,7 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-BIN = REPO / "build" / "leadrouter"
+BIN = REPO / os.environ.get("LEADROUTER_BIN", "build/leadrouter")
 PGTMP = REPO / "scripts" / "pgtmp.sh"
 HOST = "127.0.0.1"
 HTTP_TIMEOUT = 30.0

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs the integration suite against build/leadrouter (it builds nothing: `make all`
+# Runs the integration suite against $LEADROUTER_BIN (default build/leadrouter) (it builds nothing: `make all`
 # first). Each test module gets its own throwaway PostgreSQL and server processes.
 # The last line of output is `integration: N passed, N failed`; the exit status is
 # non-zero when anything failed (a skipped or unrun test counts as failed).
@@ -7,8 +7,9 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 PYTHON=${PYTHON:-python3}
-if [ ! -x build/leadrouter ]; then
-    echo "build/leadrouter is missing: run make all first" >&2
+BIN=${LEADROUTER_BIN:-build/leadrouter}
+if [ ! -x "$BIN" ]; then
+    echo "$BIN is missing: run make all first" >&2
     echo "integration: 0 passed, 1 failed"
     exit 1
 fi

@@ -21,8 +21,8 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-MODULE_TIMEOUT = float(os.environ.get("LR_IT_MODULE_TIMEOUT", "150"))
-TOTAL_BUDGET = float(os.environ.get("LR_IT_BUDGET", "285"))
+MODULE_TIMEOUT = float(os.environ.get("LR_IT_MODULE_TIMEOUT", "240"))
+TOTAL_BUDGET = float(os.environ.get("LR_IT_BUDGET", "420"))
 TEST_TRACE_AFTER = float(os.environ.get("LR_IT_TEST_TRACE_AFTER", "90"))
 
 

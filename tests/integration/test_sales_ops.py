@@ -5,21 +5,14 @@ figures of GET /v1/stats."""
 
 import copy
 import json
-import os
 import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import harness
 from harness import LRTestCase, current_period, dec, lead_event, seg_values, unique
-
-# The harness runs build/leadrouter; LEADROUTER_BIN (as `make integration` passes it)
-# selects another build folder's binary.
-if os.environ.get("LEADROUTER_BIN"):
-    harness.BIN = Path(os.environ["LEADROUTER_BIN"]).resolve()
 
 ENV = None
 DEFAULT_RULES = None
