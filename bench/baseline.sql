@@ -1,9 +1,11 @@
--- pgbench script for `make bench`: the per-lead SQL work of the service, one lead per
--- transaction, as the one-lead-at-a-time path issues it (src/db/leads_store.c): the
--- `lead_context` read, then `lr_commit_lead`, which claims the webhook-id and lead id,
--- takes the round-robin turn under the segment's row lock and writes lead, assignment,
--- audit rows and the stored response in one transaction. Variables from bench/run.sh:
--- period, body (an event as sent), decision (a decision as the routing code builds it).
+-- pgbench script for `make bench`: the per-lead SQL work of the service with one lead
+-- per transaction, the baseline that group commit is measured against. The statements
+-- are the server's (src/db/leads_store.c): the `lead_context` read, then
+-- `lr_commit_leads` (migrations/0004) with a batch of one, which locks the webhook-id
+-- and lead id, takes the round-robin turn under the segment's row lock and writes lead,
+-- assignment, audit rows and the stored response in one transaction. Variables from
+-- bench/run.sh: period, body (an event as sent), decision (a decision as the routing
+-- code builds it, without rep_id and review_id).
 \set n random(1, 9000000000000000000)
 \set d random(1, 100000)
 \set q random(1, 3)
@@ -16,8 +18,9 @@ SELECT (SELECT max(version) FROM rules),
   LEFT JOIN named_accounts n ON n.period = :period::text AND n.domain = 'd' || :d::text || '.bench.test'
   LEFT JOIN reps r ON r.id = n.owner_rep_id
   LEFT JOIN webhook_events w ON w.webhook_id = 'pgb-' || :n::text AND w.response_status IS NOT NULL;
-SELECT status, body FROM lr_commit_lead('pgb-' || :n::text, md5(:n::text), 'pgb-' || :n::text,
-    'd' || :d::text || '.bench.test', now(), (:body::jsonb) -> 'data',
-    (ARRAY['smb', 'mid_market', 'strategic'])[:q::int], 'round_robin', NULL, 'composite',
-    (ARRAY['smb', 'mid_market', 'strategic'])[:q::int], 1::bigint, :decision::jsonb,
-    'webhook' || chr(58) || 'pgb-' || :n::text);
+SELECT ord, status, body FROM lr_commit_leads(ARRAY['pgb-' || :n::text], ARRAY[md5(:n::text)],
+    ARRAY['pgb-' || :n::text], ARRAY['d' || :d::text || '.bench.test'], ARRAY[now()],
+    ARRAY[(:body::jsonb) -> 'data'], ARRAY[(ARRAY['smb', 'mid_market', 'strategic'])[:q::int]],
+    ARRAY['round_robin'], ARRAY[NULL::text], ARRAY['composite'],
+    ARRAY[(ARRAY['smb', 'mid_market', 'strategic'])[:q::int]], ARRAY[1::bigint],
+    ARRAY[:decision::jsonb], ARRAY['webhook' || chr(58) || 'pgb-' || :n::text]);

@@ -139,7 +139,14 @@ for c in $CONNECTIONS; do
     wrk -t2 -c"$c" -d"${SECONDS_RUN}s" --timeout 10s -s bench/events.lua "$URL" -- \
         "$tmp/events-$tag.txt" 2 >"$tmp/wrk-$tag.txt" 2>&1 || { cat "$tmp/wrk-$tag.txt" >&2; exit 1; }
     rm -f "$tmp/events-$tag.txt"
-    after=$(sql "SELECT count(*) FROM leads")
+    # Requests still in the server when wrk stopped commit a moment later.
+    after=-1
+    now=$(sql "SELECT count(*) FROM leads")
+    while [ "$now" != "$after" ]; do
+        after=$now
+        sleep 0.5
+        now=$(sql "SELECT count(*) FROM leads")
+    done
     created=$(sql "SELECT count(*) FROM webhook_events WHERE webhook_id LIKE 'msg\\_${tag}\\_%' AND response_status = 201")
     record "service $c $((after - before)) $created $(sed -n 's/^WRKJSON //p' "$tmp/wrk-$tag.txt")"
 done

@@ -31,7 +31,7 @@ CREATE FUNCTION lr_commit_leads(
     p_actor text[])
 RETURNS TABLE (ord integer, status integer, body text)
 -- A batch is a few dozen rows; compiling its plan would cost more than running it.
-LANGUAGE plpgsql SET jit = off AS $$
+LANGUAGE plpgsql SET jit = off SET plan_cache_mode = force_generic_plan AS $$
 #variable_conflict use_column
 BEGIN
     PERFORM pg_advisory_xact_lock(k.cls, k.h)

@@ -25,20 +25,28 @@ start)
         as_pg "$PGBIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
             { cat "$dir/initdb.log" >&2; exit 1; }
     fi
-    port=""
-    for _ in $(seq 1 50); do
-        p=$((20000 + RANDOM % 40000))
-        if port_free "$p"; then port=$p; break; fi
+    # The port is free when checked but another process may take it before the
+    # server binds: try a few ports.
+    started=""
+    for _ in $(seq 1 8); do
+        port=""
+        for _ in $(seq 1 50); do
+            p=$((20000 + RANDOM % 40000))
+            if port_free "$p"; then port=$p; break; fi
+        done
+        [ -n "$port" ] || { echo "no free port" >&2; exit 1; }
+        opts="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c max_connections=200"
+        if [ "${3:-}" = durable ]; then
+            opts="$opts -c synchronous_commit=on -c fsync=on"
+        else
+            opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        fi
+        if as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w -t 60 start >/dev/null; then
+            started=1
+            break
+        fi
     done
-    [ -n "$port" ] || { echo "no free port" >&2; exit 1; }
-    opts="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c max_connections=200"
-    if [ "${3:-}" = durable ]; then
-        opts="$opts -c synchronous_commit=on -c fsync=on"
-    else
-        opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    fi
-    as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w -t 60 start >/dev/null ||
-        { cat "$dir/server.log" >&2; exit 1; }
+    [ -n "$started" ] || { cat "$dir/server.log" >&2; exit 1; }
     echo "$port" >"$dir/port"
     as_pg "$PGBIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAtc \
         "SELECT 1 FROM pg_database WHERE datname = 'leadrouter'" | grep -q 1 ||

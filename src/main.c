@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "db/batcher.h"
 #include "db/migrations.h"
 #include "db/pool.h"
 #include "http/app.h"
@@ -121,7 +122,14 @@ static int cmd_serve(const struct lr_config *cfg)
     app.pool = lr_db_pool_new(cfg->database_url, cfg->db_pool_size);
     if (app.pool == NULL)
         return 1;
+    /* Group commit of leads (docs/performance.md); batch_max 1 writes each alone. */
+    if (cfg->batch_max > 1 &&
+        (app.batcher = lr_batcher_new(cfg->database_url, cfg->batch_max)) == NULL) {
+        lr_db_pool_free(app.pool);
+        return 1;
+    }
     int rc = lr_serve(&app);
+    lr_batcher_free(app.batcher);
     lr_db_pool_free(app.pool);
     return rc == 0 ? 0 : 1;
 }

@@ -17,9 +17,9 @@ struct lr_lead_context {
 };
 
 /* domain NULL: free-mail or none, nothing is looked up. */
-enum lr_db_status lr_lead_context_load(struct lr_db_conn *c, const char *domain,
-                                       const char *period, const char *webhook_id,
-                                       const char *body_sha256, struct lr_lead_context *out);
+enum lr_db_status lr_lead_context_load(struct lr_db_conn *c, const char *domain, const char *period,
+                                       const char *webhook_id, const char *body_sha256,
+                                       struct lr_lead_context *out);
 void lr_lead_context_free(struct lr_lead_context *ctx);
 
 struct lr_lead_write {
@@ -38,8 +38,24 @@ struct lr_lead_write {
 /* Commits the lead, or answers a replay. *status is 201 (new), 200 (replay or lead
  * already routed, *body the stored decision) or 409 (webhook-id reused with another
  * body, *body NULL). LR_DB_NO_ACTIVE_REP: nothing written, re-decide. */
-enum lr_db_status lr_lead_commit(struct lr_db_conn *c, const struct lr_lead_write *w,
-                                 int *status, char **body);
+enum lr_db_status lr_lead_commit(struct lr_db_conn *c, const struct lr_lead_write *w, int *status,
+                                 char **body);
+
+/* The outcome of one lead of a batch, as lr_lead_commit reports it: s is LR_DB_OK
+ * (status and body set; body owned, NULL for 409) or LR_DB_NO_ACTIVE_REP (nothing was
+ * written for this lead: re-decide and send it again). */
+struct lr_lead_result {
+    enum lr_db_status s;
+    int status;
+    char *body;
+};
+
+/* Commits n leads in one transaction (lr_commit_leads, migrations/0004): group commit.
+ * The leads may repeat webhook-ids and lead ids; each gets the answer it would have
+ * had alone, in the order given. On LR_DB_OK every out[i] is set; otherwise nothing
+ * was written and out[] holds nothing to free. */
+enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_write *const *w,
+                                  size_t n, struct lr_lead_result *out);
 
 /* The lead with its decision and assignment history as JSON text; LR_DB_NOT_FOUND. */
 enum lr_db_status lr_lead_get_json(struct lr_db_conn *c, const char *id, char **json);

@@ -1,10 +1,12 @@
-/* lead.created: read what routing needs, decide with the pure rules, commit once. */
+/* lead.created: read what routing needs, decide with the pure rules, commit once
+ * (in a batch with other leads when the server has a batcher). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "api/decision_json.h"
 #include "api/events.h"
+#include "db/batcher.h"
 #include "db/leads_store.h"
 #include "routing/lead.h"
 #include "routing/period.h"
@@ -63,14 +65,23 @@ void lr_lead_event(struct lr_app *app, struct lr_request *req, struct lr_respons
     lr_route_lead(rules, &facts, freemail ? &none_acct : &ctx.account,
                   freemail ? &none_named : &ctx.named, &d);
 
+    int64_t version = rules->version;
+    lr_lead_context_free(&ctx);
+    /* With group commit the lead waits for its batch's transaction on the writer's
+     * connection; this one goes back to the pool for the next request's read. The
+     * rules belong to the connection's cache, so only their version is kept. */
+    if (app->batcher != NULL) {
+        lr_db_release(app->pool, c);
+        c = NULL;
+    }
+
     char decided_at[40];
     lr_rfc3339_now(decided_at);
     int status = 0;
     char *body = NULL;
     for (int attempt = 0; attempt < 2; attempt++) {
         json_t *dj = lr_decision_json(&d, env->webhook_id, "lead", ev->id,
-                                      ev->has_domain ? ev->domain : NULL, rules->version,
-                                      decided_at);
+                                      ev->has_domain ? ev->domain : NULL, version, decided_at);
         char *djs = dj ? lr_json_dumps(dj) : NULL;
         json_decref(dj);
         if (djs == NULL) {
@@ -85,19 +96,20 @@ void lr_lead_event(struct lr_app *app, struct lr_request *req, struct lr_respons
             .event_ts = ev->timestamp,
             .body_json = req->body,
             .decision = &d,
-            .rules_version = rules->version,
+            .rules_version = version,
             .decision_json = djs,
             .actor = req->actor,
         };
-        s = lr_lead_commit(c, &w, &status, &body);
+        s = c != NULL ? lr_lead_commit(c, &w, &status, &body)
+                      : lr_batcher_commit(app->batcher, &w, &status, &body);
         free(djs);
         if (s != LR_DB_NO_ACTIVE_REP)
             break;
         /* Nothing was written: the queue is empty, so a human decides (SPEC 2.6). */
         lr_decision_no_active_rep(&d);
     }
-    lr_lead_context_free(&ctx);
-    lr_db_release(app->pool, c);
+    if (c != NULL)
+        lr_db_release(app->pool, c);
     if (s != LR_DB_OK) {
         lr_problem_db(resp, app, s);
         return;

@@ -1,7 +1,9 @@
-/* The lead path against PostgreSQL: one read before the decision, one call after. */
+/* The lead path against PostgreSQL: one read before the decision, one call after (for
+ * a batch of leads at once when the server groups them, db/batcher.c). */
 #include "db/leads_store.h"
 
 #include "db/assignments_store.h"
+#include "db/pgarray.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,10 +22,15 @@ static const struct lr_db_stmt LEAD_CONTEXT = {
     "  LEFT JOIN webhook_events w ON w.webhook_id = $3 AND w.response_status IS NOT NULL",
     4};
 
-static const struct lr_db_stmt LEAD_COMMIT = {
-    "lead_commit",
-    "SELECT status, body FROM lr_commit_lead($1, $2, $3, $4, $5::timestamptz, ($6::jsonb) -> 'data', $7,"
-    " $8, $9, $10, $11, $12::bigint, $13::jsonb, $14)",
+/* One transaction for a whole batch; each event's data object is stored. */
+static const struct lr_db_stmt LEADS_COMMIT = {
+    "leads_commit",
+    "SELECT ord, status, body FROM lr_commit_leads($1::text[], $2::text[], $3::text[],"
+    " $4::text[], $5::timestamptz[],"
+    " (SELECT array_agg((u.b::jsonb) -> 'data' ORDER BY u.o)"
+    "    FROM unnest($6::text[]) WITH ORDINALITY AS u(b, o)),"
+    " $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],"
+    " $13::jsonb[], $14::text[])",
     14};
 
 static const struct lr_db_stmt LEAD_GET = {
@@ -48,9 +55,9 @@ static void opt(const PGresult *r, int col, struct lr_opt_i64 *o)
     o->v = lr_db_int(r, 0, col);
 }
 
-enum lr_db_status lr_lead_context_load(struct lr_db_conn *c, const char *domain,
-                                       const char *period, const char *webhook_id,
-                                       const char *body_sha256, struct lr_lead_context *out)
+enum lr_db_status lr_lead_context_load(struct lr_db_conn *c, const char *domain, const char *period,
+                                       const char *webhook_id, const char *body_sha256,
+                                       struct lr_lead_context *out)
 {
     memset(out, 0, sizeof *out);
     const char *p[] = {domain, period, webhook_id, body_sha256};
@@ -92,29 +99,124 @@ static const char *mode_name(enum lr_assign_mode m)
     return m == LR_ASSIGN_REP ? "rep" : m == LR_ASSIGN_ROUND_ROBIN ? "round_robin" : "none";
 }
 
-enum lr_db_status lr_lead_commit(struct lr_db_conn *c, const struct lr_lead_write *w,
-                                 int *status, char **body)
+enum {
+    COL_WEBHOOK,
+    COL_SHA,
+    COL_LEAD,
+    COL_DOMAIN,
+    COL_TS,
+    COL_BODY,
+    COL_QUEUE,
+    COL_MODE,
+    COL_REP,
+    COL_REASON,
+    COL_COMPOSITE,
+    COL_VERSION,
+    COL_DECISION,
+    COL_ACTOR,
+    NCOLS
+};
+
+/* The column values of one lead, as text; version points into the caller's buffer. */
+static void lead_columns(const struct lr_lead_write *w, char *version, size_t vlen,
+                         const char *col[NCOLS])
 {
     const struct lr_decision *d = w->decision;
-    char version[32];
-    snprintf(version, sizeof version, "%lld", (long long)w->rules_version);
-    const char *p[] = {
-        w->webhook_id, w->body_sha256, w->lead_id, w->domain, w->event_ts, w->body_json,
-        lr_segment_name(d->queue), mode_name(d->mode),
-        d->mode == LR_ASSIGN_REP ? d->rep_id : NULL, lr_reason_name(d->reason),
-        lr_segment_name(d->composite), version, w->decision_json, w->actor,
-    };
-    *body = NULL;
+    snprintf(version, vlen, "%lld", (long long)w->rules_version);
+    col[COL_WEBHOOK] = w->webhook_id;
+    col[COL_SHA] = w->body_sha256;
+    col[COL_LEAD] = w->lead_id;
+    col[COL_DOMAIN] = w->domain;
+    col[COL_TS] = w->event_ts;
+    col[COL_BODY] = w->body_json;
+    col[COL_QUEUE] = lr_segment_name(d->queue);
+    col[COL_MODE] = mode_name(d->mode);
+    col[COL_REP] = d->mode == LR_ASSIGN_REP ? d->rep_id : NULL;
+    col[COL_REASON] = lr_reason_name(d->reason);
+    col[COL_COMPOSITE] = lr_segment_name(d->composite);
+    col[COL_VERSION] = version;
+    col[COL_DECISION] = w->decision_json;
+    col[COL_ACTOR] = w->actor;
+}
+
+enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_write *const *w,
+                                  size_t n, struct lr_lead_result *out)
+{
+    memset(out, 0, n * sizeof *out);
+    if (n == 0)
+        return LR_DB_OK;
+    /* Column-major: one text array per parameter. */
+    const char **cells = calloc(n * NCOLS, sizeof *cells);
+    char(*versions)[24] = calloc(n, sizeof *versions);
+    char *arrays[NCOLS] = {0};
+    enum lr_db_status s = LR_DB_OK;
+    if (cells == NULL || versions == NULL) {
+        s = LR_DB_ERROR;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *col[NCOLS];
+        lead_columns(w[i], versions[i], sizeof versions[i], col);
+        for (int k = 0; k < NCOLS; k++)
+            cells[(size_t)k * n + i] = col[k];
+    }
+    for (int k = 0; k < NCOLS; k++)
+        if ((arrays[k] = lr_pg_text_array(cells + (size_t)k * n, n)) == NULL) {
+            s = LR_DB_ERROR;
+            goto out;
+        }
     PGresult *r;
-    enum lr_db_status s = lr_db_exec(c, &LEAD_COMMIT, p, &r);
+    if ((s = lr_db_exec(c, &LEADS_COMMIT, (const char *const *)arrays, &r)) != LR_DB_OK)
+        goto out;
+    if ((size_t)PQntuples(r) != n) {
+        snprintf(c->last_error, sizeof c->last_error, "lr_commit_leads answered %d rows for %zu",
+                 PQntuples(r), n);
+        PQclear(r);
+        s = LR_DB_ERROR;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t ord = (size_t)lr_db_int(r, (int)i, 0);
+        int status = (int)lr_db_int(r, (int)i, 1);
+        const char *b = lr_db_text(r, (int)i, 2);
+        if (ord < 1 || ord > n) {
+            s = LR_DB_ERROR;
+            break;
+        }
+        struct lr_lead_result *o = &out[ord - 1];
+        o->s = status == -1 ? LR_DB_NO_ACTIVE_REP : LR_DB_OK;
+        o->status = status == -1 ? 0 : status;
+        o->body = NULL;
+        if (b != NULL && status != -1 && (o->body = strdup(b)) == NULL)
+            s = LR_DB_ERROR;
+    }
+    PQclear(r);
+    /* Committed already: on a failure here the leads are written, so their senders get
+     * an error now and the stored answer on their retry. */
+    if (s != LR_DB_OK)
+        for (size_t i = 0; i < n; i++) {
+            free(out[i].body);
+            out[i].body = NULL;
+        }
+out:
+    for (int k = 0; k < NCOLS; k++)
+        free(arrays[k]);
+    free(versions);
+    free(cells);
+    return s;
+}
+
+enum lr_db_status lr_lead_commit(struct lr_db_conn *c, const struct lr_lead_write *w, int *status,
+                                 char **body)
+{
+    struct lr_lead_result res = {0};
+    *body = NULL;
+    enum lr_db_status s = lr_leads_commit(c, &w, 1, &res);
     if (s != LR_DB_OK)
         return s;
-    *status = (int)lr_db_int(r, 0, 0);
-    const char *b = lr_db_text(r, 0, 1);
-    if (b != NULL && (*body = strdup(b)) == NULL)
-        s = LR_DB_ERROR;
-    PQclear(r);
-    return s;
+    *status = res.status;
+    *body = res.body;
+    return res.s;
 }
 
 enum lr_db_status lr_lead_get_json(struct lr_db_conn *c, const char *id, char **json)

@@ -2,6 +2,8 @@
  * and every write of one event shares its transaction. */
 #include "db/opportunities_store.h"
 
+#include "db/assignments_store.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -611,7 +613,9 @@ enum lr_db_status lr_opportunity_get_json(struct lr_db_conn *c, const char *id, 
     const char *p[] = {id};
     PGresult *r;
     *json = NULL;
-    enum lr_db_status s = lr_db_exec(c, &OPP_GET, p, &r);
+    enum lr_db_status s = lr_assignments_publish(c);
+    if (s == LR_DB_OK)
+        s = lr_db_exec(c, &OPP_GET, p, &r);
     if (s != LR_DB_OK)
         return s;
     if (PQntuples(r) == 0)

@@ -2,19 +2,13 @@
 handoff, finder's credit on close, pricing floor, no flapping, out-of-order delivery,
 idempotency, GET /v1/opportunities/{id}, and concurrent updates of one deal."""
 
-import os
 import threading
 import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import harness
 from harness import LRTestCase, dec, lead_event, seg_values, unique
-
-# The harness runs build/leadrouter; LEADROUTER_BIN (set by `make integration`) wins.
-if os.environ.get("LEADROUTER_BIN"):
-    harness.BIN = Path(os.environ["LEADROUTER_BIN"]).resolve()
 
 ENV = None
 SMB = ("op-smb-1", "op-smb-2")
