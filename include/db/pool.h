@@ -70,6 +70,12 @@ enum lr_db_status lr_db_current_rules(struct lr_db_conn *c, const struct lr_rule
 /* A given rules version (from the cache when it is the cached one). */
 enum lr_db_status lr_db_rules_at(struct lr_db_conn *c, int64_t version, const struct lr_rules **out);
 
+/* Runs a statement that answers one text column (typically a JSON document built by
+ * SQL) and copies the first row's value into *out (caller frees). LR_DB_NOT_FOUND
+ * when no row comes back. */
+enum lr_db_status lr_db_one_text(struct lr_db_conn *c, const struct lr_db_stmt *st,
+                                 const char *const *values, char **out);
+
 /* Column helpers: NULL-safe text, integer parse. */
 const char *lr_db_text(const PGresult *r, int row, int col); /* NULL when SQL NULL */
 int64_t lr_db_int(const PGresult *r, int row, int col);     /* 0 when SQL NULL */

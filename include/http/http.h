@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "db/pool.h"
 
@@ -41,6 +42,14 @@ const char *lr_req_query(const struct lr_request *req, const char *name);
 void lr_resp_json(struct lr_response *resp, unsigned status, json_t *v);
 /* Takes an already serialised JSON text (copied). */
 void lr_resp_json_text(struct lr_response *resp, unsigned status, const char *text, size_t len);
+
+/* Answers a JSON text read from the database: 200 with it, 404 (not_found says what
+ * was missing) or the database problem. Frees json in every case. */
+void lr_resp_stored_json(struct lr_response *resp, const struct lr_app *app,
+                         enum lr_db_status st, char *json, const char *not_found);
+
+/* A decimal integer in [lo, hi], the whole string; for query and path parameters. */
+bool lr_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out);
 
 /* RFC 9457 problem details. errors (stolen, may be NULL) lists bad fields or rows. */
 void lr_problem(struct lr_response *resp, unsigned status, const char *type_slug,

@@ -9,19 +9,6 @@
 #include "routing/types.h"
 #include "util/json.h"
 
-static bool parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
-{
-    if (s == NULL || *s == '\0')
-        return false;
-    errno = 0;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end != '\0' || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
 void lr_api_assignments_list(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
 {
     json_t *errors = json_array();
@@ -30,9 +17,9 @@ void lr_api_assignments_list(struct lr_app *app, struct lr_request *req, struct 
     const char *queue = lr_req_query(req, "queue"), *rep = lr_req_query(req, "rep_id");
     const char *subject = lr_req_query(req, "subject");
     enum lr_segment seg;
-    if (a != NULL && *a != '\0' && !parse_i64(a, 0, INT64_MAX, &after))
+    if (a != NULL && *a != '\0' && !lr_parse_i64(a, 0, INT64_MAX, &after))
         lr_json_field_error(errors, "after", "must be a non-negative integer");
-    if (l != NULL && !parse_i64(l, 1, 1000, &limit))
+    if (l != NULL && !lr_parse_i64(l, 1, 1000, &limit))
         lr_json_field_error(errors, "limit", "must be an integer from 1 to 1000");
     if (queue != NULL && !lr_segment_parse(queue, true, &seg))
         lr_json_field_error(errors, "queue", "must be smb, mid_market, strategic or review");

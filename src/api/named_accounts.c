@@ -140,10 +140,5 @@ void lr_api_named_get(struct lr_app *app, struct lr_request *req, struct lr_resp
         s = lr_named_get_json(c, req->params[0], &json);
         lr_db_release(app->pool, c);
     }
-    if (s != LR_DB_OK) {
-        lr_problem_db(resp, app, s);
-        return;
-    }
-    lr_resp_json_text(resp, 200, json, strlen(json));
-    free(json);
+    lr_resp_stored_json(resp, app, s, json, "not found");
 }

@@ -14,14 +14,5 @@ void lr_api_opportunity_get(struct lr_app *app, struct lr_request *req, struct l
         s = lr_opportunity_get_json(c, req->params[0], &json);
         lr_db_release(app->pool, c);
     }
-    if (s == LR_DB_NOT_FOUND) {
-        lr_problem(resp, 404, "not-found", "Not found", "no opportunity with that id", NULL);
-        return;
-    }
-    if (s != LR_DB_OK) {
-        lr_problem_db(resp, app, s);
-        return;
-    }
-    lr_resp_json_text(resp, 200, json, strlen(json));
-    free(json);
+    lr_resp_stored_json(resp, app, s, json, "no opportunity with that id");
 }

@@ -98,10 +98,5 @@ void lr_api_reps_list(struct lr_app *app, struct lr_request *req, struct lr_resp
         s = lr_reps_list_json(c, &json);
         lr_db_release(app->pool, c);
     }
-    if (s != LR_DB_OK) {
-        lr_problem_db(resp, app, s);
-        return;
-    }
-    lr_resp_json_text(resp, 200, json, strlen(json));
-    free(json);
+    lr_resp_stored_json(resp, app, s, json, "not found");
 }

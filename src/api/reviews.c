@@ -13,19 +13,6 @@
 
 #define NOTE_MAX 2000
 
-static bool parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
-{
-    if (s == NULL || *s < '0' || *s > '9')
-        return false;
-    errno = 0;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end != '\0' || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
 void lr_api_reviews_list(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
 {
     json_t *errors = json_array();
@@ -37,9 +24,9 @@ void lr_api_reviews_list(struct lr_app *app, struct lr_request *req, struct lr_r
         resolved = true;
     else if (status != NULL && strcmp(status, "open") != 0)
         lr_json_field_error(errors, "status", "must be open or resolved");
-    if (a != NULL && !parse_i64(a, 0, INT64_MAX, &after))
+    if (a != NULL && !lr_parse_i64(a, 0, INT64_MAX, &after))
         lr_json_field_error(errors, "after", "must be a non-negative integer");
-    if (l != NULL && !parse_i64(l, 1, 1000, &limit))
+    if (l != NULL && !lr_parse_i64(l, 1, 1000, &limit))
         lr_json_field_error(errors, "limit", "must be an integer from 1 to 1000");
     if (json_array_size(errors) > 0) {
         lr_problem(resp, 422, "validation", "Invalid query", "one or more parameters are invalid",
@@ -115,7 +102,7 @@ static void already_resolved(struct lr_response *resp, int64_t id, const char *i
 void lr_api_review_resolve(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
 {
     int64_t id = 0;
-    if (!parse_i64(req->params[0], 1, INT64_MAX, &id)) {
+    if (!lr_parse_i64(req->params[0], 1, INT64_MAX, &id)) {
         lr_problem(resp, 404, "not-found", "Not found", "no review item with that id", NULL);
         return;
     }

@@ -33,16 +33,7 @@ void lr_api_rules_get(struct lr_app *app, struct lr_request *req, struct lr_resp
         s = lr_rules_get_json(c, version, &json);
         lr_db_release(app->pool, c);
     }
-    if (s == LR_DB_NOT_FOUND) {
-        lr_problem(resp, 404, "not-found", "Not found", "no rules version with that number", NULL);
-        return;
-    }
-    if (s != LR_DB_OK) {
-        lr_problem_db(resp, app, s);
-        return;
-    }
-    lr_resp_json_text(resp, 200, json, strlen(json));
-    free(json);
+    lr_resp_stored_json(resp, app, s, json, "no rules version with that number");
 }
 
 void lr_api_rules_put(struct lr_app *app, struct lr_request *req, struct lr_response *resp)

@@ -34,10 +34,5 @@ void lr_api_stats(struct lr_app *app, struct lr_request *req, struct lr_response
         s = lr_stats_json(c, since, until, &json);
         lr_db_release(app->pool, c);
     }
-    if (s != LR_DB_OK) {
-        lr_problem_db(resp, app, s);
-        return;
-    }
-    lr_resp_json_text(resp, 200, json, strlen(json));
-    free(json);
+    lr_resp_stored_json(resp, app, s, json, "not found");
 }

@@ -74,26 +74,10 @@ enum lr_db_status lr_accounts_load(struct lr_db_conn *c, const char *copy_text, 
     return LR_DB_OK;
 }
 
-static enum lr_db_status one_json(struct lr_db_conn *c, const struct lr_db_stmt *st,
-                                  const char *arg, char **json)
-{
-    const char *p[] = {arg};
-    PGresult *r;
-    *json = NULL;
-    enum lr_db_status s = lr_db_exec(c, st, p, &r);
-    if (s != LR_DB_OK)
-        return s;
-    if (PQntuples(r) == 0)
-        s = LR_DB_NOT_FOUND;
-    else if ((*json = strdup(PQgetvalue(r, 0, 0))) == NULL)
-        s = LR_DB_ERROR;
-    PQclear(r);
-    return s;
-}
-
 enum lr_db_status lr_account_get_json(struct lr_db_conn *c, const char *domain, char **json)
 {
-    return one_json(c, &ACCOUNT_GET, domain, json);
+    const char *p[] = {domain};
+    return lr_db_one_text(c, &ACCOUNT_GET, p, json);
 }
 
 static const struct lr_db_stmt NAMED_LOCK = {
@@ -203,5 +187,6 @@ fail:
 
 enum lr_db_status lr_named_get_json(struct lr_db_conn *c, const char *period, char **json)
 {
-    return one_json(c, &NAMED_GET, period, json);
+    const char *p[] = {period};
+    return lr_db_one_text(c, &NAMED_GET, p, json);
 }

@@ -261,6 +261,22 @@ void lr_db_rollback(struct lr_db_conn *c)
         PQclear(PQexec(c->pg, "ROLLBACK"));
 }
 
+enum lr_db_status lr_db_one_text(struct lr_db_conn *c, const struct lr_db_stmt *st,
+                                 const char *const *values, char **out)
+{
+    PGresult *r;
+    *out = NULL;
+    enum lr_db_status s = lr_db_exec(c, st, values, &r);
+    if (s != LR_DB_OK)
+        return s;
+    if (PQntuples(r) == 0)
+        s = LR_DB_NOT_FOUND;
+    else if ((*out = strdup(PQgetvalue(r, 0, 0))) == NULL)
+        s = LR_DB_ERROR;
+    PQclear(r);
+    return s;
+}
+
 const char *lr_db_text(const PGresult *r, int row, int col)
 {
     return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);

@@ -41,17 +41,7 @@ enum lr_db_status lr_rules_get_json(struct lr_db_conn *c, int64_t version, char 
     char v[32];
     snprintf(v, sizeof v, "%lld", (long long)version);
     const char *p[] = {v};
-    PGresult *r;
-    *json = NULL;
-    enum lr_db_status s = lr_db_exec(c, &GET, p, &r);
-    if (s != LR_DB_OK)
-        return s;
-    if (PQntuples(r) == 0)
-        s = LR_DB_NOT_FOUND;
-    else if ((*json = strdup(PQgetvalue(r, 0, 0))) == NULL)
-        s = LR_DB_ERROR;
-    PQclear(r);
-    return s;
+    return lr_db_one_text(c, &GET, p, json);
 }
 
 enum lr_db_status lr_rules_put(struct lr_db_conn *c, const char *document, const char *actor,

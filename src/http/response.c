@@ -1,4 +1,5 @@
 /* Response bodies: JSON and RFC 9457 problem details. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,4 +73,29 @@ void lr_problem_db(struct lr_response *resp, const struct lr_app *app, enum lr_d
     lr_log(LR_LOG_ERROR, "database error", json_pack("{s:i}", "status", (int)st));
     lr_problem(resp, 500, "internal", "Internal error",
                "the database refused the change; nothing was written", NULL);
+}
+
+void lr_resp_stored_json(struct lr_response *resp, const struct lr_app *app,
+                         enum lr_db_status st, char *json, const char *not_found)
+{
+    if (st == LR_DB_OK)
+        lr_resp_json_text(resp, 200, json, strlen(json));
+    else if (st == LR_DB_NOT_FOUND)
+        lr_problem(resp, 404, "not-found", "Not found", not_found, NULL);
+    else
+        lr_problem_db(resp, app, st);
+    free(json);
+}
+
+bool lr_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+    if (s == NULL || !((*s >= '0' && *s <= '9') || *s == '-'))
+        return false;
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end != '\0' || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
 }
