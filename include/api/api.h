@@ -5,7 +5,8 @@
 #include "http/app.h"
 #include "http/http.h"
 
-#define LR_HANDLER(name) void name(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
+#define LR_HANDLER(name)                                                                           \
+    void name(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
 
 /* api/health.c */
 LR_HANDLER(lr_api_healthz);

@@ -12,8 +12,8 @@
 #define LR_BULK_MAX_ERRORS 100 /* rows listed in a 422; the detail gives the total */
 
 struct lr_bulk_row {
-    size_t number;                       /* from 1; the CSV header is not counted */
-    const char *cell[LR_BULK_MAX_COLS];  /* NULL: empty cell, null or absent */
+    size_t number;                      /* from 1; the CSV header is not counted */
+    const char *cell[LR_BULK_MAX_COLS]; /* NULL: empty cell, null or absent */
     bool from_json_string[LR_BULK_MAX_COLS];
 };
 

@@ -35,8 +35,8 @@ struct lr_event {
 
 /* Parses and validates. Returns 0; or 400 (malformed JSON: errors untouched, detail
  * written) or 422 (one entry per bad field appended to errors). */
-int lr_event_parse(const char *body, size_t len, struct lr_event *ev, json_t *errors,
-                   char *detail, size_t detail_len);
+int lr_event_parse(const char *body, size_t len, struct lr_event *ev, json_t *errors, char *detail,
+                   size_t detail_len);
 void lr_event_free(struct lr_event *ev);
 
 #endif

@@ -11,13 +11,13 @@ struct lr_config {
     char listen_host[256];
     unsigned short listen_port;
     char webhook_secret[512];
-    size_t max_body_bytes; /* events and every other JSON body */
-    size_t max_bulk_bytes; /* bulk loads: PUT /v1/accounts and named lists */
-    unsigned db_pool_size;     /* PostgreSQL connections held by one process */
-    unsigned max_connections;  /* HTTP connections served at once */
-    unsigned drain_seconds;    /* how long SIGTERM waits for requests in flight */
-    unsigned retry_after_sec;  /* Retry-After on 503 */
-    unsigned batch_max;        /* leads committed in one transaction at most */
+    size_t max_body_bytes;    /* events and every other JSON body */
+    size_t max_bulk_bytes;    /* bulk loads: PUT /v1/accounts and named lists */
+    unsigned db_pool_size;    /* PostgreSQL connections held by one process */
+    unsigned max_connections; /* HTTP connections served at once */
+    unsigned drain_seconds;   /* how long SIGTERM waits for requests in flight */
+    unsigned retry_after_sec; /* Retry-After on 503 */
+    unsigned batch_max;       /* leads committed in one transaction at most */
     enum lr_log_level log_level;
 };
 

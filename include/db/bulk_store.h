@@ -20,9 +20,9 @@ struct lr_named_counts {
 /* copy_text: "row\tdomain\towner\n". Replaces the period's list atomically. When an
  * owner is unknown or an smb rep, nothing is written and one error per such row
  * ({"row", "field": "owner_rep_id", "message"}) is appended to errors. */
-enum lr_db_status lr_named_replace(struct lr_db_conn *c, const char *period,
-                                   const char *copy_text, size_t len, const char *actor,
-                                   struct lr_named_counts *counts, json_t *errors);
+enum lr_db_status lr_named_replace(struct lr_db_conn *c, const char *period, const char *copy_text,
+                                   size_t len, const char *actor, struct lr_named_counts *counts,
+                                   json_t *errors);
 enum lr_db_status lr_named_get_json(struct lr_db_conn *c, const char *period, char **json);
 
 #endif

@@ -10,11 +10,11 @@
 
 enum lr_db_status {
     LR_DB_OK = 0,
-    LR_DB_UNAVAILABLE, /* cannot reach PostgreSQL: callers answer 503 */
-    LR_DB_CONFLICT,    /* unique or exclusion violation */
-    LR_DB_ERROR,       /* anything else: a bug or a bad schema */
+    LR_DB_UNAVAILABLE,   /* cannot reach PostgreSQL: callers answer 503 */
+    LR_DB_CONFLICT,      /* unique or exclusion violation */
+    LR_DB_ERROR,         /* anything else: a bug or a bad schema */
     LR_DB_NO_ACTIVE_REP, /* SQLSTATE LR001 from the schema: a queue has no active rep */
-    LR_DB_NOT_FOUND,   /* for callers that look one row up */
+    LR_DB_NOT_FOUND,     /* for callers that look one row up */
 };
 
 /* A statement is declared once, static const, next to the code that runs it. */
@@ -68,7 +68,8 @@ void lr_db_rollback(struct lr_db_conn *c);
 /* The newest rules version, parsed and cached on the connection. */
 enum lr_db_status lr_db_current_rules(struct lr_db_conn *c, const struct lr_rules **out);
 /* A given rules version (from the cache when it is the cached one). */
-enum lr_db_status lr_db_rules_at(struct lr_db_conn *c, int64_t version, const struct lr_rules **out);
+enum lr_db_status lr_db_rules_at(struct lr_db_conn *c, int64_t version,
+                                 const struct lr_rules **out);
 
 /* Runs a statement that answers one text column (typically a JSON document built by
  * SQL) and copies the first row's value into *out (caller frees). LR_DB_NOT_FOUND
@@ -78,7 +79,7 @@ enum lr_db_status lr_db_one_text(struct lr_db_conn *c, const struct lr_db_stmt *
 
 /* Column helpers: NULL-safe text, integer parse. */
 const char *lr_db_text(const PGresult *r, int row, int col); /* NULL when SQL NULL */
-int64_t lr_db_int(const PGresult *r, int row, int col);     /* 0 when SQL NULL */
+int64_t lr_db_int(const PGresult *r, int row, int col);      /* 0 when SQL NULL */
 bool lr_db_bool(const PGresult *r, int row, int col);
 
 #endif

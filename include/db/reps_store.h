@@ -18,8 +18,8 @@ struct lr_rep {
 enum lr_rep_outcome {
     LR_REP_CREATED,
     LR_REP_UPDATED,
-    LR_REP_POACHING,      /* no_poaching forbids moving an smb rep out of smb */
-    LR_REP_OWNS_NAMED,    /* moving to smb a rep who owns named accounts */
+    LR_REP_POACHING,   /* no_poaching forbids moving an smb rep out of smb */
+    LR_REP_OWNS_NAMED, /* moving to smb a rep who owns named accounts */
 };
 
 /* Creates or changes a rep in one transaction: locks the affected segments' turn

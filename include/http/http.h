@@ -45,15 +45,15 @@ void lr_resp_json_text(struct lr_response *resp, unsigned status, const char *te
 
 /* Answers a JSON text read from the database: 200 with it, 404 (not_found says what
  * was missing) or the database problem. Frees json in every case. */
-void lr_resp_stored_json(struct lr_response *resp, const struct lr_app *app,
-                         enum lr_db_status st, char *json, const char *not_found);
+void lr_resp_stored_json(struct lr_response *resp, const struct lr_app *app, enum lr_db_status st,
+                         char *json, const char *not_found);
 
 /* A decimal integer in [lo, hi], the whole string; for query and path parameters. */
 bool lr_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out);
 
 /* RFC 9457 problem details. errors (stolen, may be NULL) lists bad fields or rows. */
-void lr_problem(struct lr_response *resp, unsigned status, const char *type_slug,
-                const char *title, const char *detail, json_t *errors);
+void lr_problem(struct lr_response *resp, unsigned status, const char *type_slug, const char *title,
+                const char *detail, json_t *errors);
 /* 503 with Retry-After for an unreachable database. */
 void lr_problem_unavailable(struct lr_response *resp, const struct lr_app *app);
 /* Maps a database status other than LR_DB_OK to a problem (503 or 500). */

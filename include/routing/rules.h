@@ -14,15 +14,15 @@ struct lr_band {
 };
 
 struct lr_rules {
-    int64_t version; /* 0 until stored */
+    int64_t version;                       /* 0 until stored */
     struct lr_band bands[LR_SIGNAL_COUNT]; /* the ACV band is in cents */
-    char **freemail; /* owned, lower-case domains */
+    char **freemail;                       /* owned, lower-case domains */
     size_t freemail_count;
-    int64_t handoff_acv_cents;   /* an SMB deal at or above this moves up */
-    int64_t handoff_employees;   /* ... or at or above this head count */
-    int64_t floor_acv_cents;     /* a mid-market deal below this goes to SMB */
-    int32_t mm_commission_bp;    /* mid-market commission rate, basis points */
-    int32_t finder_credit_bp;    /* finder's share of that commission */
+    int64_t handoff_acv_cents; /* an SMB deal at or above this moves up */
+    int64_t handoff_employees; /* ... or at or above this head count */
+    int64_t floor_acv_cents;   /* a mid-market deal below this goes to SMB */
+    int32_t mm_commission_bp;  /* mid-market commission rate, basis points */
+    int32_t finder_credit_bp;  /* finder's share of that commission */
     int64_t finder_credit_cap_cents;
     bool no_poaching;
 };
@@ -43,8 +43,7 @@ int lr_rules_parse(const char *text, size_t len, struct lr_rules *out, json_t *e
 /* The same over a document already parsed, with the number literals that
  * lr_json_number_literals collected for it (pointers relative to doc). A document
  * nested in a request body is validated this way without re-serialising its amounts. */
-int lr_rules_from_json(const json_t *doc, const json_t *lits, struct lr_rules *out,
-                       json_t *errors);
+int lr_rules_from_json(const json_t *doc, const json_t *lits, struct lr_rules *out, json_t *errors);
 
 /* The document form of the rules (without the version). Money values are
  * lr_json_money markers: serialise with lr_json_dumps. */

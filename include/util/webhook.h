@@ -23,9 +23,9 @@ int lr_webhook_sign(const struct lr_webhook_key *key, const char *id, const char
 
 enum lr_webhook_verdict {
     LR_WEBHOOK_VALID = 0,
-    LR_WEBHOOK_MISSING,   /* no timestamp or signature header */
-    LR_WEBHOOK_STALE,     /* timestamp outside the tolerance, or not a number */
-    LR_WEBHOOK_MISMATCH,  /* no v1 signature matches */
+    LR_WEBHOOK_MISSING,  /* no timestamp or signature header */
+    LR_WEBHOOK_STALE,    /* timestamp outside the tolerance, or not a number */
+    LR_WEBHOOK_MISMATCH, /* no v1 signature matches */
 };
 
 /* signature_header is the space-separated list "v1,<b64> v1,<b64>". */

@@ -52,8 +52,8 @@ static void take_row(struct lr_bulk *b, const struct lr_bulk_row *row, struct lr
         lr_bulk_error(b, errors, row->number, "employee_count",
                       "must be an integer from 0 to 10000000, or empty");
     if (a != NULL) {
-        enum lr_money_err me = row->from_json_string[COL_ACV] ? LR_MONEY_NOT_NUMBER
-                                                              : lr_money_parse_literal(a, &acv);
+        enum lr_money_err me =
+            row->from_json_string[COL_ACV] ? LR_MONEY_NOT_NUMBER : lr_money_parse_literal(a, &acv);
         if (me != LR_MONEY_OK)
             lr_bulk_error(b, errors, row->number, "expected_acv", lr_money_err_message(me));
     }
@@ -79,16 +79,20 @@ void lr_api_accounts_put(struct lr_app *app, struct lr_request *req, struct lr_r
     struct lr_bulk b;
     json_t *errors = json_array();
     const char *detail = NULL;
-    int rc = lr_bulk_open(&b, lr_req_header(req, "Content-Type"), req->body, req->body_len,
-                          COLUMNS, 4, errors, &detail);
+    int rc = lr_bulk_open(&b, lr_req_header(req, "Content-Type"), req->body, req->body_len, COLUMNS,
+                          4, errors, &detail);
     if (rc != 0) {
         if (rc != 422) {
             json_decref(errors);
             errors = NULL;
         }
         lr_problem(resp, (unsigned)rc,
-                   rc == 415 ? "unsupported-media-type" : rc == 400 ? "malformed-json" : "validation",
-                   rc == 415 ? "Unsupported media type" : rc == 400 ? "Bad request" : "Invalid load",
+                   rc == 415   ? "unsupported-media-type"
+                   : rc == 400 ? "malformed-json"
+                               : "validation",
+                   rc == 415   ? "Unsupported media type"
+                   : rc == 400 ? "Bad request"
+                               : "Invalid load",
                    detail, errors);
         lr_bulk_close(&b);
         return;

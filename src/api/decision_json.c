@@ -31,10 +31,9 @@ json_t *lr_decision_json(const struct lr_decision *d, const char *event_id, cons
                          const char *subject_id, const char *domain, int64_t rules_version,
                          const char *decided_at)
 {
-    json_t *account = json_pack("{s:o, s:b, s:o}", "domain",
-                                domain ? json_string(domain) : json_null(), "matched",
-                                d->account_matched, "named_owner",
-                                d->named ? json_string(d->named_owner) : json_null());
+    json_t *account = json_pack(
+        "{s:o, s:b, s:o}", "domain", domain ? json_string(domain) : json_null(), "matched",
+        d->account_matched, "named_owner", d->named ? json_string(d->named_owner) : json_null());
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:s}", "event_id", event_id,
                      "subject", subject, "subject_id", subject_id, "queue",
                      lr_segment_name(d->queue), "reason", lr_reason_name(d->reason),

@@ -98,8 +98,8 @@ static void id_field(const json_t *data, const char *key, bool required, char *o
         *has = true;
 }
 
-int lr_event_parse(const char *body, size_t len, struct lr_event *ev, json_t *errors,
-                   char *detail, size_t detail_len)
+int lr_event_parse(const char *body, size_t len, struct lr_event *ev, json_t *errors, char *detail,
+                   size_t detail_len)
 {
     memset(ev, 0, sizeof *ev);
     json_error_t jerr;

@@ -55,9 +55,10 @@ void lr_api_events_post(struct lr_app *app, struct lr_request *req, struct lr_re
         &app->webhook_key, id, lr_req_header(req, "webhook-timestamp"),
         lr_req_header(req, "webhook-signature"), req->body, req->body_len, (int64_t)time(NULL));
     if (v != LR_WEBHOOK_VALID) {
-        const char *detail = v == LR_WEBHOOK_MISSING ? "webhook-timestamp and webhook-signature are required"
-                             : v == LR_WEBHOOK_STALE ? "webhook-timestamp is not within 5 minutes of now"
-                                                     : "no v1 signature matches the body";
+        const char *detail =
+            v == LR_WEBHOOK_MISSING ? "webhook-timestamp and webhook-signature are required"
+            : v == LR_WEBHOOK_STALE ? "webhook-timestamp is not within 5 minutes of now"
+                                    : "no v1 signature matches the body";
         lr_problem(resp, 401, "bad-signature", "Unauthorized", detail, NULL);
         return;
     }

@@ -62,16 +62,20 @@ void lr_api_named_put(struct lr_app *app, struct lr_request *req, struct lr_resp
     struct lr_bulk b;
     json_t *errors = json_array();
     const char *detail = NULL;
-    int rc = lr_bulk_open(&b, lr_req_header(req, "Content-Type"), req->body, req->body_len,
-                          COLUMNS, 2, errors, &detail);
+    int rc = lr_bulk_open(&b, lr_req_header(req, "Content-Type"), req->body, req->body_len, COLUMNS,
+                          2, errors, &detail);
     if (rc != 0) {
         if (rc != 422) {
             json_decref(errors);
             errors = NULL;
         }
         lr_problem(resp, (unsigned)rc,
-                   rc == 415 ? "unsupported-media-type" : rc == 400 ? "malformed-json" : "validation",
-                   rc == 415 ? "Unsupported media type" : rc == 400 ? "Bad request" : "Invalid list",
+                   rc == 415   ? "unsupported-media-type"
+                   : rc == 400 ? "malformed-json"
+                               : "validation",
+                   rc == 415   ? "Unsupported media type"
+                   : rc == 400 ? "Bad request"
+                               : "Invalid list",
                    detail, errors);
         lr_bulk_close(&b);
         return;
@@ -116,8 +120,7 @@ void lr_api_named_put(struct lr_app *app, struct lr_request *req, struct lr_resp
     }
     if (bad > 0 || copy.failed) {
         char msg[160];
-        snprintf(msg, sizeof msg, "%zu problems in %zu rows; the list was not replaced", bad,
-                 rows);
+        snprintf(msg, sizeof msg, "%zu problems in %zu rows; the list was not replaced", bad, rows);
         lr_problem(resp, 422, "validation", "Invalid list", msg, errors);
         return;
     }

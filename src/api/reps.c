@@ -8,8 +8,8 @@
 #include "routing/roundrobin.h"
 #include "util/json.h"
 
-static int parse_rep(const struct lr_request *req, struct lr_rep *rep, json_t *errors,
-                     char *detail, size_t dlen)
+static int parse_rep(const struct lr_request *req, struct lr_rep *rep, json_t *errors, char *detail,
+                     size_t dlen)
 {
     memset(rep, 0, sizeof *rep);
     json_error_t jerr;
@@ -27,8 +27,7 @@ static int parse_rep(const struct lr_request *req, struct lr_rep *rep, json_t *e
         lr_json_field_error(errors, "name", "must be a string of 1-255 characters");
     else
         snprintf(rep->name, sizeof rep->name, "%s", json_string_value(name));
-    if (!lr_segment_parse(json_string_value(json_object_get(doc, "segment")), false,
-                          &rep->segment))
+    if (!lr_segment_parse(json_string_value(json_object_get(doc, "segment")), false, &rep->segment))
         lr_json_field_error(errors, "segment", "must be smb, mid_market or strategic");
     const json_t *active = json_object_get(doc, "active");
     if (!json_is_boolean(active))

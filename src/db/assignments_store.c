@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct lr_db_stmt PUBLISH = {
-    "assignments_publish", "SELECT lr_publish_assignments()", 0};
+static const struct lr_db_stmt PUBLISH = {"assignments_publish", "SELECT lr_publish_assignments()",
+                                          0};
 
 /* next_after: the last id returned; when the page is not full, every published id up
  * to the newest was examined, so the poller may resume from there. */

@@ -116,8 +116,8 @@ static const struct lr_db_stmt NAMED_DIFF = {
     "  FROM (SELECT domain, owner_rep_id FROM named_accounts WHERE period = $1) o"
     "  FULL JOIN named_load l ON l.domain = o.domain",
     1};
-static const struct lr_db_stmt NAMED_DELETE = {
-    "named_delete", "DELETE FROM named_accounts WHERE period = $1", 1};
+static const struct lr_db_stmt NAMED_DELETE = {"named_delete",
+                                               "DELETE FROM named_accounts WHERE period = $1", 1};
 static const struct lr_db_stmt NAMED_INSERT = {
     "named_insert",
     "INSERT INTO named_accounts (period, domain, owner_rep_id)"
@@ -130,9 +130,9 @@ static const struct lr_db_stmt NAMED_GET = {
     " '[]'::json))::text FROM named_accounts WHERE period = $1",
     1};
 
-enum lr_db_status lr_named_replace(struct lr_db_conn *c, const char *period,
-                                   const char *copy_text, size_t len, const char *actor,
-                                   struct lr_named_counts *counts, json_t *errors)
+enum lr_db_status lr_named_replace(struct lr_db_conn *c, const char *period, const char *copy_text,
+                                   size_t len, const char *actor, struct lr_named_counts *counts,
+                                   json_t *errors)
 {
     const char *p[] = {period};
     PGresult *bad = NULL, *diff = NULL;

@@ -13,12 +13,11 @@ int64_t lr_schema_target(void)
 }
 
 static const struct lr_db_stmt CURRENT = {
-    "schema_current",
-    "SELECT coalesce(max(version), 0) FROM schema_migrations", 0};
+    "schema_current", "SELECT coalesce(max(version), 0) FROM schema_migrations", 0};
 static const struct lr_db_stmt RECORD = {
     "schema_record", "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2};
-static const struct lr_db_stmt APPLIED = {
-    "schema_applied", "SELECT 1 FROM schema_migrations WHERE version = $1", 1};
+static const struct lr_db_stmt APPLIED = {"schema_applied",
+                                          "SELECT 1 FROM schema_migrations WHERE version = $1", 1};
 
 enum lr_db_status lr_schema_current(struct lr_db_conn *c, int64_t *version)
 {

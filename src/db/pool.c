@@ -148,7 +148,8 @@ static enum lr_db_status classify(struct lr_db_conn *c, const PGresult *r)
         return LR_DB_CONFLICT;
     if (strcmp(state, "LR001") == 0)
         return LR_DB_NO_ACTIVE_REP;
-    lr_log(LR_LOG_ERROR, "sql error", json_pack("{s:s, s:s}", "sqlstate", state, "error", c->last_error));
+    lr_log(LR_LOG_ERROR, "sql error",
+           json_pack("{s:s, s:s}", "sqlstate", state, "error", c->last_error));
     return LR_DB_ERROR;
 }
 
@@ -292,8 +293,7 @@ bool lr_db_bool(const PGresult *r, int row, int col)
     return !PQgetisnull(r, row, col) && PQgetvalue(r, row, col)[0] == 't';
 }
 
-static const struct lr_db_stmt RULES_MAX = {
-    "rules_max", "SELECT max(version) FROM rules", 0};
+static const struct lr_db_stmt RULES_MAX = {"rules_max", "SELECT max(version) FROM rules", 0};
 static const struct lr_db_stmt RULES_AT = {
     "rules_at", "SELECT document::text FROM rules WHERE version = $1", 1};
 

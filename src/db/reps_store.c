@@ -12,11 +12,11 @@
 
 static const struct lr_db_stmt RR_LOCK = {
     "rr_lock",
-    "SELECT segment FROM rr_state WHERE segment = ANY($1::text[]) ORDER BY segment FOR UPDATE",
-    1};
+    "SELECT segment FROM rr_state WHERE segment = ANY($1::text[]) ORDER BY segment FOR UPDATE", 1};
 static const struct lr_db_stmt REP_ROW = {
     "rep_row",
-    "SELECT name, segment, active, weight, row_to_json(r)::text FROM reps r WHERE id = $1 FOR UPDATE",
+    "SELECT name, segment, active, weight, row_to_json(r)::text FROM reps r WHERE id = $1 FOR "
+    "UPDATE",
     1};
 static const struct lr_db_stmt REP_UPSERT = {
     "rep_upsert",
@@ -46,8 +46,8 @@ static const struct lr_db_stmt REPS_LIST = {
 static const struct lr_db_stmt RR_MEMBERS = {
     "rr_members",
     "SELECT id, weight FROM reps WHERE segment = $1 AND active ORDER BY id COLLATE \"C\"", 1};
-static const struct lr_db_stmt RR_CLEAR = {
-    "rr_clear", "DELETE FROM rr_schedule WHERE segment = $1", 1};
+static const struct lr_db_stmt RR_CLEAR = {"rr_clear", "DELETE FROM rr_schedule WHERE segment = $1",
+                                           1};
 static const struct lr_db_stmt RR_FILL = {
     "rr_fill",
     "INSERT INTO rr_schedule (segment, slot, rep_id)"
@@ -128,10 +128,11 @@ static enum lr_db_status check_rules(struct lr_db_conn *c, const struct lr_rep *
         long long owned = (long long)lr_db_int(r, 0, 0);
         if (owned > 0) {
             *outcome = LR_REP_OWNS_NAMED;
-            snprintf(detail, dlen,
-                     "the rep owns %lld named accounts (from period %s); named owners cannot be smb "
-                     "reps: replace those lists first",
-                     owned, PQgetvalue(r, 0, 1));
+            snprintf(
+                detail, dlen,
+                "the rep owns %lld named accounts (from period %s); named owners cannot be smb "
+                "reps: replace those lists first",
+                owned, PQgetvalue(r, 0, 1));
         }
         PQclear(r);
     }

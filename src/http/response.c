@@ -42,8 +42,8 @@ void lr_resp_json_text(struct lr_response *resp, unsigned status, const char *te
     resp->body_len = len;
 }
 
-void lr_problem(struct lr_response *resp, unsigned status, const char *type_slug,
-                const char *title, const char *detail, json_t *errors)
+void lr_problem(struct lr_response *resp, unsigned status, const char *type_slug, const char *title,
+                const char *detail, json_t *errors)
 {
     char type[128];
     snprintf(type, sizeof type, "urn:leadrouter:problem:%s", type_slug);
@@ -75,8 +75,8 @@ void lr_problem_db(struct lr_response *resp, const struct lr_app *app, enum lr_d
                "the database refused the change; nothing was written", NULL);
 }
 
-void lr_resp_stored_json(struct lr_response *resp, const struct lr_app *app,
-                         enum lr_db_status st, char *json, const char *not_found)
+void lr_resp_stored_json(struct lr_response *resp, const struct lr_app *app, enum lr_db_status st,
+                         char *json, const char *not_found)
 {
     if (st == LR_DB_OK)
         lr_resp_json_text(resp, 200, json, strlen(json));

@@ -55,8 +55,8 @@ static bool match(const char *pattern, const char *path, struct lr_request *req)
     return true;
 }
 
-const struct lr_route *lr_route_find(const char *method, const char *path,
-                                     struct lr_request *req, bool *path_known)
+const struct lr_route *lr_route_find(const char *method, const char *path, struct lr_request *req,
+                                     bool *path_known)
 {
     *path_known = false;
     for (size_t i = 0; i < sizeof ROUTES / sizeof *ROUTES; i++) {

@@ -42,8 +42,8 @@ const char *lr_req_header(const struct lr_request *req, const char *name)
 
 const char *lr_req_query(const struct lr_request *req, const char *name)
 {
-    return MHD_lookup_connection_value((struct MHD_Connection *)req->conn,
-                                       MHD_GET_ARGUMENT_KIND, name);
+    return MHD_lookup_connection_value((struct MHD_Connection *)req->conn, MHD_GET_ARGUMENT_KIND,
+                                       name);
 }
 
 static bool is_bulk(const char *method, const char *url)
@@ -84,8 +84,8 @@ static void authenticate(struct lr_app *app, struct lr_request *req, struct lr_r
 {
     const char *h = lr_req_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
     if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0') {
-        lr_problem(resp, 401, "unauthorized", "Unauthorized",
-                   "send Authorization: Bearer <token>", NULL);
+        lr_problem(resp, 401, "unauthorized", "Unauthorized", "send Authorization: Bearer <token>",
+                   NULL);
         return;
     }
     struct lr_db_conn *c;
@@ -151,9 +151,8 @@ static void dispatch(struct lr_app *app, struct MHD_Connection *conn, const char
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     struct server *srv = cls;
@@ -163,10 +162,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (ctx == NULL)
             return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &ctx->start);
-        ctx->limit = is_bulk(method, url) ? srv->app->cfg.max_bulk_bytes
-                                          : srv->app->cfg.max_body_bytes;
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        ctx->limit =
+            is_bulk(method, url) ? srv->app->cfg.max_bulk_bytes : srv->app->cfg.max_body_bytes;
+        const char *cl =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         atomic_fetch_add(&srv->in_flight, 1);
         *con_cls = ctx;
         if (cl != NULL && strtoull(cl, NULL, 10) > ctx->limit) {
@@ -253,10 +252,10 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     lr_log(LR_LOG_WARN, "http", json_pack("{s:s}", "detail", msg));
 }
 
-static int resolve_listen(const struct lr_config *cfg, struct sockaddr_storage *ss,
-                          socklen_t *len)
+static int resolve_listen(const struct lr_config *cfg, struct sockaddr_storage *ss, socklen_t *len)
 {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *res = NULL;
     char port[8];
@@ -294,10 +293,10 @@ int lr_serve(struct lr_app *app)
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, app->cfg.listen_port, NULL, NULL, on_request, &srv, MHD_OPTION_EXTERNAL_LOGGER,
-        mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
-        MHD_OPTION_CONNECTION_LIMIT, app->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)60, MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024), MHD_OPTION_END);
+        mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, &srv, MHD_OPTION_CONNECTION_LIMIT, app->cfg.max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_THREAD_STACK_SIZE,
+        (size_t)(512 * 1024), MHD_OPTION_END);
     if (d == NULL) {
         lr_log(LR_LOG_ERROR, "cannot listen",
                json_pack("{s:s, s:i}", "host", app->cfg.listen_host, "port",
@@ -317,9 +316,8 @@ int lr_serve(struct lr_app *app)
     if (lsock != MHD_INVALID_SOCKET)
         close(lsock);
     struct timespec step = {.tv_sec = 0, .tv_nsec = 20 * 1000 * 1000};
-    for (unsigned waited = 0; atomic_load(&srv.in_flight) > 0 &&
-                              waited < app->cfg.drain_seconds * 50;
-         waited++)
+    for (unsigned waited = 0;
+         atomic_load(&srv.in_flight) > 0 && waited < app->cfg.drain_seconds * 50; waited++)
         nanosleep(&step, NULL);
     int left = atomic_load(&srv.in_flight);
     MHD_stop_daemon(d);

@@ -74,9 +74,9 @@ void lr_route_lead(const struct lr_rules *r, const struct lr_lead_facts *ev,
     enum lr_reason why;
     out->composite = lr_composite(out->signals, &why);
 
-    bool named_ok = named != NULL && named->found &&
-                    (named->owner_segment == LR_SEG_MID_MARKET ||
-                     named->owner_segment == LR_SEG_STRATEGIC);
+    bool named_ok =
+        named != NULL && named->found &&
+        (named->owner_segment == LR_SEG_MID_MARKET || named->owner_segment == LR_SEG_STRATEGIC);
     if (named_ok) {
         out->named = true;
         memcpy(out->named_owner, named->owner_id, sizeof out->named_owner);

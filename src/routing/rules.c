@@ -11,8 +11,8 @@
 #include "util/money.h"
 
 static const char *const DEFAULT_FREEMAIL[] = {
-    "gmail.com", "yahoo.com", "outlook.com", "hotmail.com",
-    "icloud.com", "aol.com",  "proton.me",   "gmx.com",
+    "gmail.com",  "yahoo.com", "outlook.com", "hotmail.com",
+    "icloud.com", "aol.com",   "proton.me",   "gmx.com",
 };
 
 /* Signal bands in document order, with whether the band is money. */
@@ -89,8 +89,8 @@ bool lr_rules_is_freemail(const struct lr_rules *r, const char *domain)
 }
 
 /* Reads an integer member into *out within [lo, hi]. */
-static void get_int(const json_t *obj, const char *key, const char *field, int64_t lo,
-                    int64_t hi, int64_t *out, json_t *errors)
+static void get_int(const json_t *obj, const char *key, const char *field, int64_t lo, int64_t hi,
+                    int64_t *out, json_t *errors)
 {
     const json_t *v = json_object_get(obj, key);
     char msg[128];
@@ -138,8 +138,7 @@ int lr_rules_parse(const char *text, size_t len, struct lr_rules *out, json_t *e
     return rc;
 }
 
-int lr_rules_from_json(const json_t *doc, const json_t *lits, struct lr_rules *out,
-                       json_t *errors)
+int lr_rules_from_json(const json_t *doc, const json_t *lits, struct lr_rules *out, json_t *errors)
 {
     if (!json_is_object(doc)) {
         lr_json_field_error(errors, "", "must be a JSON object");
@@ -182,7 +181,8 @@ int lr_rules_from_json(const json_t *doc, const json_t *lits, struct lr_rules *o
 
     const json_t *fm = json_object_get(doc, "free_mail_domains");
     if (!json_is_array(fm) || json_array_size(fm) > LR_RULES_MAX_FREEMAIL) {
-        lr_json_field_error(errors, "free_mail_domains", "must be an array of at most 1000 domains");
+        lr_json_field_error(errors, "free_mail_domains",
+                            "must be an array of at most 1000 domains");
     } else {
         r.freemail = calloc(json_array_size(fm) + 1, sizeof *r.freemail);
         size_t idx;
@@ -246,15 +246,16 @@ json_t *lr_rules_to_json(const struct lr_rules *r)
     const struct lr_band *e = &r->bands[LR_SIG_EMPLOYEES], *a = &r->bands[LR_SIG_ACV],
                          *f = &r->bands[LR_SIG_FIT];
     return json_pack(
-        "{s:{s:{s:I, s:I}, s:{s:o, s:o}, s:{s:I, s:I}}, s:o, s:{s:o, s:I}, s:o, s:i, s:i, s:o, s:b}",
-        "bands", "employee_count", "mid_market_min", (json_int_t)e->mid_market_min,
-        "strategic_min", (json_int_t)e->strategic_min, "expected_acv", "mid_market_min",
+        "{s:{s:{s:I, s:I}, s:{s:o, s:o}, s:{s:I, s:I}}, s:o, s:{s:o, s:I}, s:o, s:i, s:i, s:o, "
+        "s:b}",
+        "bands", "employee_count", "mid_market_min", (json_int_t)e->mid_market_min, "strategic_min",
+        (json_int_t)e->strategic_min, "expected_acv", "mid_market_min",
         lr_json_money(a->mid_market_min), "strategic_min", lr_json_money(a->strategic_min),
         "fit_score", "mid_market_min", (json_int_t)f->mid_market_min, "strategic_min",
         (json_int_t)f->strategic_min, "free_mail_domains", fm, "handoff", "acv_min",
-        lr_json_money(r->handoff_acv_cents), "employee_count_min",
-        (json_int_t)r->handoff_employees, "pricing_floor_acv", lr_json_money(r->floor_acv_cents),
-        "mid_market_commission_rate_bp", (int)r->mm_commission_bp, "finder_credit_rate_bp",
-        (int)r->finder_credit_bp, "finder_credit_cap", lr_json_money(r->finder_credit_cap_cents),
-        "no_poaching", r->no_poaching);
+        lr_json_money(r->handoff_acv_cents), "employee_count_min", (json_int_t)r->handoff_employees,
+        "pricing_floor_acv", lr_json_money(r->floor_acv_cents), "mid_market_commission_rate_bp",
+        (int)r->mm_commission_bp, "finder_credit_rate_bp", (int)r->finder_credit_bp,
+        "finder_credit_cap", lr_json_money(r->finder_credit_cap_cents), "no_poaching",
+        r->no_poaching);
 }

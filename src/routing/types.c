@@ -6,9 +6,10 @@
 static const char *const SEGMENT_NAMES[] = {"smb", "mid_market", "strategic", "review"};
 
 static const char *const REASON_NAMES[LR_REASON_COUNT_] = {
-    "composite",       "named_account",      "named_owner_inactive", "conflict",
-    "insufficient_data", "no_active_rep",    "from_lead",            "mid_deal_handoff",
-    "below_floor",     "segment_flap",       "review_resolution",
+    "composite",    "named_account",     "named_owner_inactive",
+    "conflict",     "insufficient_data", "no_active_rep",
+    "from_lead",    "mid_deal_handoff",  "below_floor",
+    "segment_flap", "review_resolution",
 };
 
 const char *lr_segment_name(enum lr_segment s)

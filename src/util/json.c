@@ -102,8 +102,9 @@ static int walk_string(struct walk *w, bool as_key)
         char c = *w->p;
         if (c != '\\') {
             if (as_key) {
-                if (c == '~' ? path_put(w, "~0", 2) : c == '/' ? path_put(w, "~1", 2)
-                                                               : path_put(w, &c, 1))
+                if (c == '~'   ? path_put(w, "~0", 2)
+                    : c == '/' ? path_put(w, "~1", 2)
+                               : path_put(w, &c, 1))
                     return -1;
             }
             w->p++;
@@ -129,14 +130,18 @@ static int walk_string(struct walk *w, bool as_key)
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                 w->p += 6;
             }
-            if (cp == '~' ? path_put(w, "~0", 2)
+            if (cp == '~'   ? path_put(w, "~0", 2)
                 : cp == '/' ? path_put(w, "~1", 2)
                             : put_utf8(w, cp))
                 return -1;
             continue;
         }
-        char lit = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b'
-                 : e == 'f' ? '\f' : e;
+        char lit = e == 'n'   ? '\n'
+                   : e == 't' ? '\t'
+                   : e == 'r' ? '\r'
+                   : e == 'b' ? '\b'
+                   : e == 'f' ? '\f'
+                              : e;
         if (lit == '/' ? path_put(w, "~1", 2) : path_put(w, &lit, 1))
             return -1;
     }
@@ -379,8 +384,12 @@ int lr_rfc3339_parse(const char *s, int64_t *usec)
     }
     if (*p != '\0')
         return -1;
-    struct tm tm = {.tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D,
-                    .tm_hour = h, .tm_min = m, .tm_sec = sec};
+    struct tm tm = {.tm_year = Y - 1900,
+                    .tm_mon = M - 1,
+                    .tm_mday = D,
+                    .tm_hour = h,
+                    .tm_min = m,
+                    .tm_sec = sec};
     time_t t = timegm(&tm);
     *usec = ((int64_t)t - offset) * 1000000 + frac;
     return 0;

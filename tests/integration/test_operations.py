@@ -5,6 +5,8 @@ import os
 import re
 import signal
 import socket
+import subprocess
+import threading
 import time
 
 import harness
@@ -51,6 +53,47 @@ class OperationsTest(LRTestCase):
         r = ENV.srv.request("GET", "/readyz")
         self.assertStatus(r, 200)
         self.assertEqual(r.json(), {"status": "ready", "schema_version": schema_target()})
+
+    def test_request_waiting_on_postgres_stalls_no_other(self):
+        """A lead whose queue's turn is locked waits; health, reads and leads for other
+        queues are answered meanwhile (one thread per connection)."""
+        ENV.put_rep("op-mm-1", "mid_market")
+        holder = subprocess.Popen(
+            ["psql", ENV.cluster.url, "-X", "-v", "ON_ERROR_STOP=1", "-qc",
+             "BEGIN; SELECT 1 FROM rr_state WHERE segment = 'smb' FOR UPDATE;"
+             " SELECT pg_sleep(4); COMMIT;"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            harness.wait_until(lambda: ENV.psql(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                " WHERE c.relname = 'rr_state' AND l.mode = 'RowShareLock' AND l.granted") != "0",
+                timeout=5, what="the turn lock held")
+            blocked = {}
+
+            def post_smb():
+                t0 = time.monotonic()
+                r = ENV.post_event(lead_event(unique("op-blk"), **seg_values("smb")), timeout=30)
+                blocked["status"], blocked["seconds"] = r.status, time.monotonic() - t0
+
+            t = threading.Thread(target=post_smb)
+            t.start()
+            time.sleep(0.3)
+            for method, path, role in (("GET", "/healthz", None), ("GET", "/v1/reps", "reader")):
+                t0 = time.monotonic()
+                r = ENV.srv.request(method, path) if role is None else ENV.api(method, path, role=role)
+                self.assertStatus(r, 200)
+                self.assertLess(time.monotonic() - t0, 1.0, "%s waited behind the locked lead" % path)
+            t0 = time.monotonic()
+            r = ENV.post_event(lead_event(unique("op-mm"), **seg_values("mid_market")))
+            self.assertStatus(r, 201)
+            self.assertEqual(r.json()["queue"], "mid_market")
+            self.assertLess(time.monotonic() - t0, 1.0, "a mid-market lead waited behind smb")
+            t.join(30)
+            self.assertEqual(blocked.get("status"), 201)
+            self.assertGreater(blocked["seconds"], 1.5, "the smb lead should have waited")
+        finally:
+            holder.wait(30)
+            ENV.put_rep("op-mm-1", "mid_market", active=False)
 
     def test_postgres_outage_and_recovery(self):
         srv = ENV.srv
