@@ -80,6 +80,7 @@ integration: $(B)/leadrouter
 # Every test: unit, the same unit tests under ASan+UBSan, then the server over real
 # HTTP against a throwaway PostgreSQL.
 test: deps
+	$(MAKE) format-check
 	$(MAKE) all $(B)/unit_tests $(B)/asan/unit_tests
 	$(MAKE) unit
 	$(MAKE) asan
@@ -91,7 +92,7 @@ run: deps
 
 bench: deps
 	$(MAKE) all
-	sh bench/run.sh
+	LEADROUTER_BIN=$(B)/leadrouter sh bench/run.sh
 
 format:
 	clang-format -i $(SRC) $(TEST_SRC) $(shell find include -name '*.h')

@@ -20,7 +20,10 @@
 --        already routed (that lead's decision);
 --   409: the webhook-id was used with another body;
 --   -1: the lead's round-robin queue has no active rep: nothing was written for it, and
---       the caller decides again (review, no_active_rep) and sends it again.
+--       the caller decides again (review, no_active_rep) and sends it again;
+--   -2: only when p_wait is false: another transaction holds the turn of the lead's
+--       queue, so nothing was written for it; the caller sends it again with p_wait.
+--       A batch thus never waits for one busy queue while its other leads could go.
 -- Arrays are parallel, one entry per lead; p_mode is round_robin, rep or none;
 -- p_rep_id is the rep for mode rep; p_decision is the decision without rep_id and
 -- review_id, which are added here.
@@ -28,11 +31,14 @@ CREATE FUNCTION lr_commit_leads(
     p_webhook_id text[], p_body_sha256 text[], p_lead_id text[], p_domain text[],
     p_event_ts timestamptz[], p_data jsonb[], p_queue text[], p_mode text[], p_rep_id text[],
     p_reason text[], p_composite text[], p_rules_version bigint[], p_decision jsonb[],
-    p_actor text[])
+    p_actor text[], p_wait boolean DEFAULT true)
 RETURNS TABLE (ord integer, status integer, body text)
 -- A batch is a few dozen rows; compiling its plan would cost more than running it.
 LANGUAGE plpgsql SET jit = off SET plan_cache_mode = force_generic_plan AS $$
 #variable_conflict use_column
+DECLARE
+    v_need text[];
+    v_locked text[];
 BEGIN
     PERFORM pg_advisory_xact_lock(k.cls, k.h)
     FROM (SELECT DISTINCT s.cls, s.h
@@ -42,9 +48,18 @@ BEGIN
           ORDER BY s.cls, s.h) AS k;
     -- The turn state of every queue a lead may take a turn in, in the order every writer
     -- of rr_state uses, held to the end: turns are gap-free and a rollback returns them.
-    PERFORM 1 FROM rr_state s
-    WHERE s.segment IN (SELECT q FROM unnest(p_queue, p_mode) AS u(q, m) WHERE m = 'round_robin')
-    ORDER BY s.segment FOR UPDATE;
+    SELECT array_agg(DISTINCT u.q) INTO v_need
+    FROM unnest(p_queue, p_mode) AS u(q, m) WHERE u.m = 'round_robin';
+    IF p_wait THEN
+        SELECT array_agg(l.segment) INTO v_locked
+        FROM (SELECT s.segment FROM rr_state s WHERE s.segment = ANY (v_need)
+              ORDER BY s.segment FOR UPDATE) AS l;
+    ELSE
+        SELECT array_agg(l.segment) INTO v_locked
+        FROM (SELECT s.segment FROM rr_state s WHERE s.segment = ANY (v_need)
+              ORDER BY s.segment FOR UPDATE SKIP LOCKED) AS l;
+    END IF;
+    v_locked := coalesce(v_locked, '{}');
 
     RETURN QUERY
     WITH inp AS (
@@ -84,7 +99,9 @@ BEGIN
                row_number() OVER (PARTITION BY inp.mode, inp.queue ORDER BY inp.ord) AS rk
         FROM inp JOIN l_first USING (ord)
         WHERE inp.mode <> 'round_robin'
-           OR EXISTS (SELECT 1 FROM rr_state s WHERE s.segment = inp.queue AND s.cycle_len > 0)
+           OR (inp.queue = ANY (v_locked)
+               AND EXISTS (SELECT 1 FROM rr_state s
+                           WHERE s.segment = inp.queue AND s.cycle_len > 0))
     ),
     turns AS (
         UPDATE rr_state s SET turn = s.turn + c.n
@@ -143,13 +160,15 @@ BEGIN
                CASE WHEN fin.ord IS NOT NULL THEN 201
                     WHEN l_old.id IS NOT NULL THEN 200
                     WHEN lf.ord <> w_first.ord AND lead_fin.ord IS NOT NULL THEN 200
-                    ELSE -1 END AS status,
+                    WHEN lead_inp.queue = ANY (v_locked) THEN -1
+                    ELSE -2 END AS status,
                coalesce(fin.final::text, l_old.decision, lead_fin.final::text) AS body
         FROM w_first
         JOIN inp ON inp.ord = w_first.ord
         LEFT JOIN fin ON fin.ord = w_first.ord
         LEFT JOIN l_old ON l_old.id = inp.lid
         LEFT JOIN l_first lf ON lf.lid = inp.lid
+        LEFT JOIN inp lead_inp ON lead_inp.ord = lf.ord
         LEFT JOIN fin lead_fin ON lead_fin.ord = lf.ord
     ),
     ins_webhook AS (
@@ -165,7 +184,7 @@ BEGIN
                     THEN CASE WHEN w_old.body_sha256 = inp.sha THEN 200 ELSE 409 END
                 WHEN fa.ord = inp.ord THEN fa.status
                 WHEN first_inp.sha <> inp.sha THEN 409
-                WHEN fa.status = -1 THEN -1
+                WHEN fa.status < 0 THEN fa.status
                 ELSE 200 END,
            CASE WHEN w_old.webhook_id IS NOT NULL
                     THEN CASE WHEN w_old.body_sha256 = inp.sha THEN w_old.response_body END

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/events.h"
 #include "config/config.h"
 #include "db/batcher.h"
 #include "db/migrations.h"
@@ -123,8 +124,8 @@ static int cmd_serve(const struct lr_config *cfg)
     if (app.pool == NULL)
         return 1;
     /* Group commit of leads (docs/performance.md); batch_max 1 writes each alone. */
-    if (cfg->batch_max > 1 &&
-        (app.batcher = lr_batcher_new(cfg->database_url, cfg->batch_max)) == NULL) {
+    if (cfg->batch_max > 1 && (app.batcher = lr_batcher_new(cfg->database_url, cfg->batch_max,
+                                                            lr_lead_lanes())) == NULL) {
         lr_db_pool_free(app.pool);
         return 1;
     }

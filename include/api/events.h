@@ -15,6 +15,8 @@ struct lr_envelope {
 /* lead.created (api/lead_events.c) */
 void lr_lead_event(struct lr_app *app, struct lr_request *req, struct lr_response *resp,
                    struct lr_envelope *env);
+/* How many lanes the lead path's batcher needs (lr_batcher_new). */
+unsigned lr_lead_lanes(void);
 /* opportunity.created and opportunity.updated (api/opportunity_events.c) */
 void lr_opportunity_event(struct lr_app *app, struct lr_request *req, struct lr_response *resp,
                           struct lr_envelope *env);

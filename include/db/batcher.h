@@ -1,24 +1,46 @@
-/* Group commit for lead.created: the leads that arrive while one transaction commits
- * are written together by the next one (docs/performance.md). */
+/* Group commit: work items that arrive while a batch is with PostgreSQL are handled
+ * together in the next one (docs/performance.md). A batcher has lanes; each lane is a
+ * queue served by one thread with its own connection, so that the stages of a pipeline
+ * (say, reading for the next batch while the previous one commits) run side by side. */
 #ifndef LR_DB_BATCHER_H
 #define LR_DB_BATCHER_H
 
-#include "db/leads_store.h"
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "db/pool.h"
 
 struct lr_batcher;
+struct lr_batch_item;
 
-/* Starts the writer thread with its own PostgreSQL connection (opened lazily, so the
- * server starts while PostgreSQL is down). batch_max: leads per transaction at most.
+/* Handles items[0..n) in as few round trips as it can. For each item it records the
+ * outcome in the item (which the caller embeds in its own struct) and sets item->fn to
+ * NULL when the item is done, or sets fn and lane to pass the item on to a next stage.
+ * c is NULL when PostgreSQL cannot be reached: fail the items (503). */
+typedef void (*lr_batch_fn)(struct lr_db_conn *c, struct lr_batch_item *const *items, size_t n);
+
+struct lr_batch_item {
+    lr_batch_fn fn; /* the stage that handles the item next; NULL: done */
+    unsigned lane;  /* the lane that runs fn */
+    /* the batcher's */
+    bool done;
+    pthread_cond_t cv;
+    struct lr_batch_item *next;
+};
+
+/* Starts a thread for each of the lanes, each with a connection opened on first use
+ * (the server starts while PostgreSQL is down). batch_max: items per batch at most.
  * NULL when out of resources. */
-struct lr_batcher *lr_batcher_new(const char *conninfo, unsigned batch_max);
+struct lr_batcher *lr_batcher_new(const char *conninfo, unsigned batch_max, unsigned lanes);
 
-/* Writes what is queued, then stops the thread and frees everything. Callers must have
- * returned from lr_batcher_commit first. */
+/* Finishes what is queued, stops the threads and frees everything. No lr_batcher_run
+ * may be in progress or start afterwards. */
 void lr_batcher_free(struct lr_batcher *b);
 
-/* lr_lead_commit through the batcher: blocks until the lead's transaction has
- * committed (or failed), with the same answers. */
-enum lr_db_status lr_batcher_commit(struct lr_batcher *b, const struct lr_lead_write *w,
-                                    int *status, char **body);
+/* Queues item (fn and lane set) and blocks until its last stage is done; items queued
+ * on a lane with the same fn share a batch. false: the batcher is stopping and the item
+ * was not handled. */
+bool lr_batcher_run(struct lr_batcher *b, struct lr_batch_item *item);
 
 #endif

@@ -20,6 +20,12 @@ struct lr_lead_context {
 enum lr_db_status lr_lead_context_load(struct lr_db_conn *c, const char *domain, const char *period,
                                        const char *webhook_id, const char *body_sha256,
                                        struct lr_lead_context *out);
+/* The same for n leads in one round trip: domains[i] (NULL: none), webhook_ids[i] and
+ * body_sha256s[i] for out[i]. On failure out[] holds nothing to free. */
+enum lr_db_status lr_lead_contexts_load(struct lr_db_conn *c, size_t n, const char *const *domains,
+                                        const char *period, const char *const *webhook_ids,
+                                        const char *const *body_sha256s,
+                                        struct lr_lead_context *out);
 void lr_lead_context_free(struct lr_lead_context *ctx);
 
 struct lr_lead_write {
@@ -43,19 +49,24 @@ enum lr_db_status lr_lead_commit(struct lr_db_conn *c, const struct lr_lead_writ
 
 /* The outcome of one lead of a batch, as lr_lead_commit reports it: s is LR_DB_OK
  * (status and body set; body owned, NULL for 409) or LR_DB_NO_ACTIVE_REP (nothing was
- * written for this lead: re-decide and send it again). */
+ * written for this lead: re-decide and send it again). busy (s is LR_DB_OK, status 0):
+ * the lead's round-robin queue was locked by another transaction and nothing was
+ * written for it; send it again with wait. */
 struct lr_lead_result {
     enum lr_db_status s;
     int status;
     char *body;
+    bool busy;
 };
 
 /* Commits n leads in one transaction (lr_commit_leads, migrations/0004): group commit.
  * The leads may repeat webhook-ids and lead ids; each gets the answer it would have
- * had alone, in the order given. On LR_DB_OK every out[i] is set; otherwise nothing
- * was written and out[] holds nothing to free. */
+ * had alone, in the order given. wait false: a lead whose queue's turn is locked by
+ * another transaction comes back busy instead of making the whole batch wait. On
+ * LR_DB_OK every out[i] is set; otherwise nothing was written and out[] holds nothing
+ * to free. */
 enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_write *const *w,
-                                  size_t n, struct lr_lead_result *out);
+                                  size_t n, bool wait, struct lr_lead_result *out);
 
 /* The lead with its decision and assignment history as JSON text; LR_DB_NOT_FOUND. */
 enum lr_db_status lr_lead_get_json(struct lr_db_conn *c, const char *id, char **json);

@@ -1,5 +1,11 @@
-/* lead.created: read what routing needs, decide with the pure rules, commit once
- * (in a batch with other leads when the server has a batcher). */
+/* lead.created: read what routing needs, decide with the pure rules, commit once.
+ *
+ * Leads go through two stages of batches (db/batcher.c, docs/performance.md): the read
+ * stage loads the context of every lead of its batch in one round trip and decides each
+ * one here; the write stage commits its batch in one transaction. Each stage has its own
+ * lane (thread and connection), so a batch is read and decided while the one before it
+ * commits. Without a batcher both stages run for one lead on a pool connection. Either
+ * way each lead gets the answer it would get alone. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,107 +19,259 @@
 #include "util/json.h"
 #include "util/log.h"
 
-static void answer(struct lr_response *resp, int status, const char *body)
+/* Reads and writes have a lane each. One writer, not one per queue: two writers
+ * commit twice as often, and their WAL flushes queue behind each other (measured in
+ * docs/performance.md). The writer never waits for a queue's turn lock that another
+ * transaction holds (a rep change, a review resolution, another replica): such leads
+ * come back busy and wait on their queue's own lane, so leads of the other queues go on. */
+enum { LANE_READ, LANE_WRITE, LANE_WAIT_SMB, LANE_WAIT_MID_MARKET, LANE_WAIT_STRATEGIC, LANES };
+
+/* One lead on its way through the stages; on the request thread's stack. */
+struct lead_job {
+    struct lr_batch_item item; /* first: the stages get &item */
+    const struct lr_envelope *env;
+    const struct lr_request *req;
+    /* between the stages */
+    struct lr_decision d;
+    int64_t rules_version;
+    char decided_at[40];
+    char *decision_json; /* owned */
+    struct lr_lead_write w;
+    /* outcome */
+    enum lr_db_status s;
+    int status;
+    char *body; /* owned */
+};
+
+unsigned lr_lead_lanes(void)
 {
-    if (status == 409 || body == NULL) {
-        lr_problem(resp, 409, "webhook-id-reused", "Conflict",
-                   "this webhook-id was already used for a different body", NULL);
+    return LANES;
+}
+
+static struct lead_job *job_of(struct lr_batch_item *it)
+{
+    return (struct lead_job *)it;
+}
+
+static void finish(struct lead_job *job, enum lr_db_status s, int status, char *body)
+{
+    job->s = s;
+    job->status = status;
+    job->body = body;
+    job->item.fn = NULL;
+}
+
+static void write_stage(struct lr_db_conn *c, struct lr_batch_item *const *items, size_t n);
+static void wait_stage(struct lr_db_conn *c, struct lr_batch_item *const *items, size_t n);
+
+/* Builds the decision body and the write, then passes the job to the write stage. */
+static void to_write(struct lead_job *job)
+{
+    const struct lr_event *ev = &job->env->ev;
+    json_t *dj =
+        lr_decision_json(&job->d, job->env->webhook_id, "lead", ev->id,
+                         ev->has_domain ? ev->domain : NULL, job->rules_version, job->decided_at);
+    free(job->decision_json);
+    job->decision_json = dj ? lr_json_dumps(dj) : NULL;
+    json_decref(dj);
+    if (job->decision_json == NULL) {
+        finish(job, LR_DB_ERROR, 0, NULL);
         return;
     }
-    lr_resp_json_text(resp, (unsigned)status, body, strlen(body));
+    job->w = (struct lr_lead_write){
+        .webhook_id = job->env->webhook_id,
+        .body_sha256 = job->env->body_sha256,
+        .lead_id = ev->id,
+        .domain = ev->has_domain ? ev->domain : NULL,
+        .event_ts = ev->timestamp,
+        .body_json = job->req->body,
+        .decision = &job->d,
+        .rules_version = job->rules_version,
+        .decision_json = job->decision_json,
+        .actor = job->req->actor,
+    };
+    job->item.fn = write_stage;
+    job->item.lane = LANE_WRITE;
+}
+
+static void fail_all(struct lr_batch_item *const *items, size_t n, enum lr_db_status s)
+{
+    for (size_t i = 0; i < n; i++)
+        finish(job_of(items[i]), s, 0, NULL);
+}
+
+/* lr_batch_fn: one round trip for the contexts, then the decisions. A webhook-id that
+ * was answered before gets its stored answer here, without a write. */
+static void read_stage(struct lr_db_conn *c, struct lr_batch_item *const *items, size_t n)
+{
+    if (c == NULL) {
+        fail_all(items, n, LR_DB_UNAVAILABLE);
+        return;
+    }
+    struct lr_lead_context *ctx = calloc(n, sizeof *ctx);
+    const char **domains = calloc(n, sizeof *domains), **ids = calloc(n, sizeof *ids),
+               **shas = calloc(n, sizeof *shas);
+    enum lr_db_status s = LR_DB_ERROR;
+    if (ctx != NULL && domains != NULL && ids != NULL && shas != NULL) {
+        for (size_t i = 0; i < n; i++) {
+            const struct lr_envelope *env = job_of(items[i])->env;
+            domains[i] = env->ev.has_domain ? env->ev.domain : NULL;
+            ids[i] = env->webhook_id;
+            shas[i] = env->body_sha256;
+        }
+        char period[LR_PERIOD_LEN + 1];
+        lr_period_of(time(NULL), period);
+        s = lr_lead_contexts_load(c, n, domains, period, ids, shas, ctx);
+    }
+    free(domains);
+    free(ids);
+    free(shas);
+    if (s != LR_DB_OK) {
+        free(ctx);
+        fail_all(items, n, s);
+        return;
+    }
+    char decided_at[40];
+    lr_rfc3339_now(decided_at);
+    for (size_t i = 0; i < n; i++) {
+        struct lead_job *job = job_of(items[i]);
+        if (ctx[i].seen) {
+            finish(job, LR_DB_OK, ctx[i].same_body ? 200 : 409, ctx[i].stored_body);
+            ctx[i].stored_body = NULL;
+            continue;
+        }
+        const struct lr_rules *rules;
+        if ((s = lr_db_rules_at(c, ctx[i].rules_version, &rules)) != LR_DB_OK) {
+            finish(job, s, 0, NULL);
+            continue;
+        }
+        /* The free-mail list belongs to the rules, so the domain was looked up anyway
+         * and its match is discarded here when the rules call it free mail. */
+        const struct lr_event *ev = &job->env->ev;
+        bool freemail = !ev->has_domain || lr_rules_is_freemail(rules, ev->domain);
+        struct lr_lead_facts facts = {ev->employees, ev->acv_cents, ev->fit};
+        struct lr_account_facts none_acct = {0};
+        struct lr_named_facts none_named = {0};
+        lr_route_lead(rules, &facts, freemail ? &none_acct : &ctx[i].account,
+                      freemail ? &none_named : &ctx[i].named, &job->d);
+        job->rules_version = rules->version;
+        memcpy(job->decided_at, decided_at, sizeof decided_at);
+        to_write(job);
+    }
+    for (size_t i = 0; i < n; i++)
+        lr_lead_context_free(&ctx[i]);
+    free(ctx);
+}
+
+/* Commits jobs[0..n) in one transaction. When the database refuses the batch as a whole
+ * (a deadlock with another writer, or one lead it rejects), nothing of it was written:
+ * each lead is then committed alone, so that only the lead at fault fails. */
+static void commit(struct lr_db_conn *c, struct lead_job **jobs, size_t n, bool wait,
+                   struct lr_lead_result *res)
+{
+    const struct lr_lead_write **writes = calloc(n, sizeof *writes);
+    enum lr_db_status s = LR_DB_ERROR;
+    if (writes != NULL) {
+        for (size_t i = 0; i < n; i++)
+            writes[i] = &jobs[i]->w;
+        s = lr_leads_commit(c, writes, n, wait, res);
+        free(writes);
+    }
+    if (s == LR_DB_OK)
+        return;
+    if (n > 1 && (s == LR_DB_ERROR || s == LR_DB_CONFLICT)) {
+        lr_log(LR_LOG_WARN, "lead batch refused; committing its leads one by one",
+               json_pack("{s:i, s:s}", "leads", (int)n, "error", c->last_error));
+        for (size_t i = 0; i < n; i++)
+            commit(c, &jobs[i], 1, wait, &res[i]);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        res[i] = (struct lr_lead_result){.s = s};
+}
+
+/* One transaction. A lead whose queue has no active rep was not written: it is decided
+ * again (review) and goes round once more; a busy one goes to its queue's lane. */
+static void write_batch(struct lr_db_conn *c, struct lr_batch_item *const *items, size_t n,
+                        bool wait)
+{
+    if (c == NULL) {
+        fail_all(items, n, LR_DB_UNAVAILABLE);
+        return;
+    }
+    struct lead_job **jobs = calloc(n, sizeof *jobs);
+    struct lr_lead_result *res = calloc(n, sizeof *res);
+    if (jobs == NULL || res == NULL) {
+        free(jobs);
+        free(res);
+        fail_all(items, n, LR_DB_ERROR);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        jobs[i] = job_of(items[i]);
+    commit(c, jobs, n, wait, res);
+    for (size_t i = 0; i < n; i++) {
+        struct lead_job *job = jobs[i];
+        if (res[i].s == LR_DB_OK && res[i].busy) {
+            job->item.fn = wait_stage;
+            job->item.lane = job->d.queue == LR_SEG_SMB          ? LANE_WAIT_SMB
+                             : job->d.queue == LR_SEG_MID_MARKET ? LANE_WAIT_MID_MARKET
+                                                                 : LANE_WAIT_STRATEGIC;
+            continue;
+        }
+        if (res[i].s == LR_DB_NO_ACTIVE_REP && job->d.mode == LR_ASSIGN_ROUND_ROBIN) {
+            /* Nothing was written: the queue is empty, so a human decides (SPEC 2.6). */
+            lr_decision_no_active_rep(&job->d);
+            to_write(job);
+            continue;
+        }
+        finish(job, res[i].s, res[i].status, res[i].body);
+    }
+    free(jobs);
+    free(res);
+}
+
+/* lr_batch_fn of the writer: never waits for a turn lock. */
+static void write_stage(struct lr_db_conn *c, struct lr_batch_item *const *items, size_t n)
+{
+    write_batch(c, items, n, false);
+}
+
+/* lr_batch_fn of a queue's own lane: waits for the turn lock. */
+static void wait_stage(struct lr_db_conn *c, struct lr_batch_item *const *items, size_t n)
+{
+    write_batch(c, items, n, true);
 }
 
 void lr_lead_event(struct lr_app *app, struct lr_request *req, struct lr_response *resp,
                    struct lr_envelope *env)
 {
-    const struct lr_event *ev = &env->ev;
-    struct lr_db_conn *c;
-    enum lr_db_status s = lr_db_acquire(app->pool, &c);
-    if (s != LR_DB_OK) {
-        lr_problem_db(resp, app, s);
-        return;
-    }
-    char period[LR_PERIOD_LEN + 1];
-    lr_period_of(time(NULL), period);
-
-    /* The free-mail list belongs to the rules, so the domain is looked up first and
-     * the match discarded below when the rules call it free mail. */
-    struct lr_lead_context ctx;
-    const struct lr_rules *rules = NULL;
-    s = lr_lead_context_load(c, ev->has_domain ? ev->domain : NULL, period, env->webhook_id,
-                             env->body_sha256, &ctx);
-    if (s == LR_DB_OK && ctx.seen) {
-        answer(resp, ctx.same_body ? 200 : 409, ctx.stored_body);
-        lr_lead_context_free(&ctx);
-        lr_db_release(app->pool, c);
-        return;
-    }
-    if (s == LR_DB_OK)
-        s = lr_db_rules_at(c, ctx.rules_version, &rules);
-    if (s != LR_DB_OK) {
-        lr_lead_context_free(&ctx);
-        lr_db_release(app->pool, c);
-        lr_problem_db(resp, app, s);
-        return;
-    }
-
-    bool freemail = !ev->has_domain || lr_rules_is_freemail(rules, ev->domain);
-    struct lr_lead_facts facts = {ev->employees, ev->acv_cents, ev->fit};
-    struct lr_account_facts none_acct = {0};
-    struct lr_named_facts none_named = {0};
-    struct lr_decision d;
-    lr_route_lead(rules, &facts, freemail ? &none_acct : &ctx.account,
-                  freemail ? &none_named : &ctx.named, &d);
-
-    int64_t version = rules->version;
-    lr_lead_context_free(&ctx);
-    /* With group commit the lead waits for its batch's transaction on the writer's
-     * connection; this one goes back to the pool for the next request's read. The
-     * rules belong to the connection's cache, so only their version is kept. */
+    struct lead_job job = {.env = env, .req = req, .s = LR_DB_UNAVAILABLE};
+    job.item.fn = read_stage;
+    job.item.lane = LANE_READ;
     if (app->batcher != NULL) {
-        lr_db_release(app->pool, c);
-        c = NULL;
-    }
-
-    char decided_at[40];
-    lr_rfc3339_now(decided_at);
-    int status = 0;
-    char *body = NULL;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        json_t *dj = lr_decision_json(&d, env->webhook_id, "lead", ev->id,
-                                      ev->has_domain ? ev->domain : NULL, version, decided_at);
-        char *djs = dj ? lr_json_dumps(dj) : NULL;
-        json_decref(dj);
-        if (djs == NULL) {
-            s = LR_DB_ERROR;
-            break;
+        lr_batcher_run(app->batcher, &job.item);
+    } else {
+        struct lr_db_conn *c;
+        if ((job.s = lr_db_acquire(app->pool, &c)) == LR_DB_OK) {
+            struct lr_batch_item *one = &job.item;
+            while (job.item.fn != NULL)
+                job.item.fn(c, &one, 1);
+            lr_db_release(app->pool, c);
         }
-        struct lr_lead_write w = {
-            .webhook_id = env->webhook_id,
-            .body_sha256 = env->body_sha256,
-            .lead_id = ev->id,
-            .domain = ev->has_domain ? ev->domain : NULL,
-            .event_ts = ev->timestamp,
-            .body_json = req->body,
-            .decision = &d,
-            .rules_version = version,
-            .decision_json = djs,
-            .actor = req->actor,
-        };
-        s = c != NULL ? lr_lead_commit(c, &w, &status, &body)
-                      : lr_batcher_commit(app->batcher, &w, &status, &body);
-        free(djs);
-        if (s != LR_DB_NO_ACTIVE_REP)
-            break;
-        /* Nothing was written: the queue is empty, so a human decides (SPEC 2.6). */
-        lr_decision_no_active_rep(&d);
     }
-    if (c != NULL)
-        lr_db_release(app->pool, c);
-    if (s != LR_DB_OK) {
-        lr_problem_db(resp, app, s);
+    free(job.decision_json);
+    if (job.item.fn != NULL) /* the server is stopping */
+        job.s = LR_DB_UNAVAILABLE;
+    if (job.s != LR_DB_OK) {
+        free(job.body);
+        lr_problem_db(resp, app, job.s);
         return;
     }
-    answer(resp, status, body);
-    free(body);
+    if (job.status == 409 || job.body == NULL)
+        lr_problem(resp, 409, "webhook-id-reused", "Conflict",
+                   "this webhook-id was already used for a different body", NULL);
+    else
+        lr_resp_json_text(resp, (unsigned)job.status, job.body, strlen(job.body));
+    free(job.body);
 }

@@ -1,200 +1,175 @@
-/* Group commit. A lead's write is one durable commit, and PostgreSQL's commit (the WAL
+/* Group commit. A lead costs PostgreSQL one durable commit, and a commit (the WAL
  * flush) costs about as much for one lead as for fifty, while the round-robin turn
- * keeps every lead's transaction of a queue waiting for the one before it to commit.
- * So one writer thread takes every lead queued so far, up to batch_max, and commits
- * them in one call of lr_commit_leads; the leads that arrive meanwhile form the next
- * batch. No timer: a lone lead is written at once, and batches grow with the load.
- * Request threads wait on their own condition variable until their batch is done;
- * nothing is answered before the COMMIT. */
+ * makes each transaction of a queue wait for the previous one to commit; every round
+ * trip also costs both processes a wake-up. So a lane's thread takes everything queued
+ * on it so far, up to batch_max, and hands it to the stage's batch function, which does
+ * the whole batch in one round trip; what arrives meanwhile forms the next batch. There
+ * is no timer: a lone item goes at once, and batches grow with the load. Request threads
+ * sleep on their own condition variable until their item's last stage is done, so
+ * nothing is answered before its COMMIT. */
 #include "db/batcher.h"
 
-#include <pthread.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/log.h"
-
-/* Lives on the waiting request thread's stack. */
-struct item {
-    const struct lr_lead_write *w;
-    struct lr_lead_result res;
-    enum lr_db_status s;
-    bool done;
-    pthread_cond_t cv;
-    struct item *next;
+struct lane {
+    struct lr_batcher *b;
+    struct lr_batch_item *head, *tail;
+    pthread_cond_t work;
+    struct lr_db_conn conn; /* this lane's thread's alone */
+    pthread_t thread;
+    struct lr_batch_item **batch;
 };
 
 struct lr_batcher {
-    pthread_mutex_t mu;
-    pthread_cond_t work;
-    struct item *head, *tail;
+    pthread_mutex_t mu; /* guards every lane's queue and every item's done flag */
     bool stop;
     unsigned batch_max;
     char *conninfo;
-    struct lr_db_conn conn; /* the writer thread's alone */
-    pthread_t thread;
-    struct item **batch;
-    const struct lr_lead_write **writes;
-    struct lr_lead_result *results;
+    unsigned nlanes, started;
+    struct lane *lanes;
 };
 
-static bool ensure_connected(struct lr_batcher *b)
+static struct lr_db_conn *connection(struct lane *l)
 {
-    struct lr_db_conn *c = &b->conn;
+    struct lr_db_conn *c = &l->conn;
     if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK) {
-        /* Learn of a restarted server before sending, as the pool does. */
+        /* An idle connection learns that its server restarted only when it reads. */
         PQconsumeInput(c->pg);
         if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) == PQTRANS_IDLE)
-            return true;
+            return c;
     }
-    return lr_db_connect(b->conninfo, c) == LR_DB_OK;
+    return lr_db_connect(l->b->conninfo, c) == LR_DB_OK ? c : NULL;
 }
 
-/* Writes items[0..n) and sets each one's outcome. */
-static void write_batch(struct lr_batcher *b, struct item **items, size_t n)
+/* With b->mu held. */
+static void enqueue(struct lr_batcher *b, struct lr_batch_item *it)
 {
-    if (!ensure_connected(b)) {
-        for (size_t i = 0; i < n; i++)
-            items[i]->s = LR_DB_UNAVAILABLE;
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        b->writes[i] = items[i]->w;
-    enum lr_db_status s = lr_leads_commit(&b->conn, b->writes, n, b->results);
-    if (s == LR_DB_OK) {
-        for (size_t i = 0; i < n; i++) {
-            items[i]->res = b->results[i];
-            items[i]->s = b->results[i].s;
-        }
-        return;
-    }
-    if (s == LR_DB_UNAVAILABLE || n == 1) {
-        for (size_t i = 0; i < n; i++)
-            items[i]->s = s;
-        return;
-    }
-    /* The batch rolled back as a whole (a deadlock with another writer, or one lead the
-     * database refused): nothing of it was written, so each lead goes alone, and only
-     * the lead at fault fails. */
-    lr_log(LR_LOG_WARN, "lead batch failed; writing its leads one by one",
-           json_pack("{s:i, s:s}", "leads", (int)n, "error", b->conn.last_error));
-    for (size_t i = 0; i < n; i++)
-        write_batch(b, &items[i], 1);
+    struct lane *l = &b->lanes[it->lane < b->nlanes ? it->lane : 0];
+    it->next = NULL;
+    if (l->tail != NULL)
+        l->tail->next = it;
+    else
+        l->head = it;
+    l->tail = it;
+    pthread_cond_signal(&l->work);
 }
 
-static void *writer(void *arg)
+static void *lane_main(void *arg)
 {
-    struct lr_batcher *b = arg;
+    struct lane *l = arg;
+    struct lr_batcher *b = l->b;
     pthread_mutex_lock(&b->mu);
     for (;;) {
-        while (b->head == NULL && !b->stop)
-            pthread_cond_wait(&b->work, &b->mu);
-        if (b->head == NULL)
+        while (l->head == NULL && !b->stop)
+            pthread_cond_wait(&l->work, &b->mu);
+        if (l->head == NULL)
             break;
+        lr_batch_fn fn = l->head->fn;
         size_t n = 0;
-        while (b->head != NULL && n < b->batch_max) {
-            b->batch[n++] = b->head;
-            b->head = b->head->next;
+        while (l->head != NULL && l->head->fn == fn && n < b->batch_max) {
+            l->batch[n++] = l->head;
+            l->head = l->head->next;
         }
-        if (b->head == NULL)
-            b->tail = NULL;
+        if (l->head == NULL)
+            l->tail = NULL;
         pthread_mutex_unlock(&b->mu);
 
-        write_batch(b, b->batch, n);
+        fn(connection(l), l->batch, n);
 
         pthread_mutex_lock(&b->mu);
-        /* After the signal the item may be gone with its thread's stack: touch it no more. */
         for (size_t i = 0; i < n; i++) {
-            b->batch[i]->done = true;
-            pthread_cond_signal(&b->batch[i]->cv);
+            struct lr_batch_item *it = l->batch[i];
+            if (it->fn != NULL && !b->stop) {
+                enqueue(b, it);
+                continue;
+            }
+            /* After its signal an item may vanish with its thread's stack: touch it
+             * no more. A stopping batcher answers a passed-on item unfinished. */
+            it->done = true;
+            pthread_cond_signal(&it->cv);
         }
     }
     pthread_mutex_unlock(&b->mu);
     return NULL;
 }
 
-struct lr_batcher *lr_batcher_new(const char *conninfo, unsigned batch_max)
+static void free_parts(struct lr_batcher *b)
+{
+    for (unsigned i = 0; b->lanes != NULL && i < b->nlanes; i++)
+        free(b->lanes[i].batch);
+    free(b->lanes);
+    free(b->conninfo);
+    free(b);
+}
+
+static void stop_lanes(struct lr_batcher *b)
+{
+    pthread_mutex_lock(&b->mu);
+    b->stop = true;
+    for (unsigned i = 0; i < b->started; i++)
+        pthread_cond_signal(&b->lanes[i].work);
+    pthread_mutex_unlock(&b->mu);
+    for (unsigned i = 0; i < b->started; i++) {
+        pthread_join(b->lanes[i].thread, NULL);
+        lr_db_disconnect(&b->lanes[i].conn);
+    }
+    for (unsigned i = 0; i < b->nlanes; i++)
+        pthread_cond_destroy(&b->lanes[i].work);
+    pthread_mutex_destroy(&b->mu);
+}
+
+struct lr_batcher *lr_batcher_new(const char *conninfo, unsigned batch_max, unsigned lanes)
 {
     struct lr_batcher *b = calloc(1, sizeof *b);
     if (b == NULL)
         return NULL;
     b->batch_max = batch_max ? batch_max : 1;
+    b->nlanes = lanes ? lanes : 1;
     b->conninfo = strdup(conninfo);
-    b->batch = calloc(b->batch_max, sizeof *b->batch);
-    b->writes = calloc(b->batch_max, sizeof *b->writes);
-    b->results = calloc(b->batch_max, sizeof *b->results);
-    if (b->conninfo == NULL || b->batch == NULL || b->writes == NULL || b->results == NULL)
-        goto fail;
-    pthread_mutex_init(&b->mu, NULL);
-    pthread_cond_init(&b->work, NULL);
-    /* The writer needs little stack: libpq and the array building are on the heap. */
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 256 * 1024);
-    int rc = pthread_create(&b->thread, &attr, writer, b);
-    pthread_attr_destroy(&attr);
-    if (rc != 0) {
-        pthread_mutex_destroy(&b->mu);
-        pthread_cond_destroy(&b->work);
-        goto fail;
+    b->lanes = calloc(b->nlanes, sizeof *b->lanes);
+    bool ok = b->conninfo != NULL && b->lanes != NULL;
+    for (unsigned i = 0; ok && i < b->nlanes; i++) {
+        b->lanes[i].b = b;
+        ok = (b->lanes[i].batch = calloc(b->batch_max, sizeof *b->lanes[i].batch)) != NULL;
     }
+    if (!ok) {
+        free_parts(b);
+        return NULL;
+    }
+    pthread_mutex_init(&b->mu, NULL);
+    for (unsigned i = 0; i < b->nlanes; i++)
+        pthread_cond_init(&b->lanes[i].work, NULL);
+    for (; b->started < b->nlanes; b->started++)
+        if (pthread_create(&b->lanes[b->started].thread, NULL, lane_main, &b->lanes[b->started]) !=
+            0) {
+            stop_lanes(b);
+            free_parts(b);
+            return NULL;
+        }
     return b;
-fail:
-    free(b->conninfo);
-    free(b->batch);
-    free(b->writes);
-    free(b->results);
-    free(b);
-    return NULL;
 }
 
 void lr_batcher_free(struct lr_batcher *b)
 {
     if (b == NULL)
         return;
-    pthread_mutex_lock(&b->mu);
-    b->stop = true;
-    pthread_cond_signal(&b->work);
-    pthread_mutex_unlock(&b->mu);
-    pthread_join(b->thread, NULL);
-    lr_db_disconnect(&b->conn);
-    pthread_mutex_destroy(&b->mu);
-    pthread_cond_destroy(&b->work);
-    free(b->conninfo);
-    free(b->batch);
-    free(b->writes);
-    free(b->results);
-    free(b);
+    stop_lanes(b);
+    free_parts(b);
 }
 
-enum lr_db_status lr_batcher_commit(struct lr_batcher *b, const struct lr_lead_write *w,
-                                    int *status, char **body)
+bool lr_batcher_run(struct lr_batcher *b, struct lr_batch_item *item)
 {
-    struct item it = {.w = w};
-    *body = NULL;
-    pthread_cond_init(&it.cv, NULL);
+    item->done = false;
+    pthread_cond_init(&item->cv, NULL);
     pthread_mutex_lock(&b->mu);
-    if (b->stop) {
-        pthread_mutex_unlock(&b->mu);
-        pthread_cond_destroy(&it.cv);
-        return LR_DB_UNAVAILABLE;
+    bool queued = !b->stop;
+    if (queued) {
+        enqueue(b, item);
+        while (!item->done)
+            pthread_cond_wait(&item->cv, &b->mu);
     }
-    if (b->tail != NULL)
-        b->tail->next = &it;
-    else
-        b->head = &it;
-    b->tail = &it;
-    pthread_cond_signal(&b->work);
-    while (!it.done)
-        pthread_cond_wait(&it.cv, &b->mu);
     pthread_mutex_unlock(&b->mu);
-    pthread_cond_destroy(&it.cv);
-    if (it.s != LR_DB_OK) {
-        free(it.res.body);
-        return it.s;
-    }
-    *status = it.res.status;
-    *body = it.res.body;
-    return LR_DB_OK;
+    pthread_cond_destroy(&item->cv);
+    return queued;
 }

@@ -9,17 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct lr_db_stmt LEAD_CONTEXT = {
-    "lead_context",
+/* One row per lead, in the order given; max(version) is computed once. */
+static const struct lr_db_stmt LEAD_CONTEXTS = {
+    "lead_contexts",
     "SELECT (SELECT max(version) FROM rules),"
     "       a.domain IS NOT NULL, a.employee_count, a.expected_acv_cents, a.fit_score,"
     "       n.owner_rep_id, r.segment, r.active,"
-    "       w.body_sha256 IS NOT NULL, w.body_sha256 = $4, w.response_body"
-    "  FROM (SELECT 1) AS one"
-    "  LEFT JOIN accounts a ON a.domain = $1"
-    "  LEFT JOIN named_accounts n ON n.period = $2 AND n.domain = $1"
+    "       w.body_sha256 IS NOT NULL, w.body_sha256 = u.sha, w.response_body"
+    "  FROM unnest($1::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(domain, wid, sha, o)"
+    "  LEFT JOIN accounts a ON a.domain = u.domain"
+    "  LEFT JOIN named_accounts n ON n.period = $2 AND n.domain = u.domain"
     "  LEFT JOIN reps r ON r.id = n.owner_rep_id"
-    "  LEFT JOIN webhook_events w ON w.webhook_id = $3 AND w.response_status IS NOT NULL",
+    "  LEFT JOIN webhook_events w ON w.webhook_id = u.wid AND w.response_status IS NOT NULL"
+    " ORDER BY u.o",
     4};
 
 /* One transaction for a whole batch; each event's data object is stored. */
@@ -30,8 +32,8 @@ static const struct lr_db_stmt LEADS_COMMIT = {
     " (SELECT array_agg((u.b::jsonb) -> 'data' ORDER BY u.o)"
     "    FROM unnest($6::text[]) WITH ORDINALITY AS u(b, o)),"
     " $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],"
-    " $13::jsonb[], $14::text[])",
-    14};
+    " $13::jsonb[], $14::text[], $15::boolean)",
+    15};
 
 static const struct lr_db_stmt LEAD_GET = {
     "lead_get",
@@ -49,43 +51,70 @@ static const struct lr_db_stmt LEAD_GET = {
     ")::text FROM leads l WHERE l.id = $1",
     1};
 
-static void opt(const PGresult *r, int col, struct lr_opt_i64 *o)
+static void opt(const PGresult *r, int row, int col, struct lr_opt_i64 *o)
 {
-    o->present = !PQgetisnull(r, 0, col);
-    o->v = lr_db_int(r, 0, col);
+    o->present = !PQgetisnull(r, row, col);
+    o->v = lr_db_int(r, row, col);
+}
+
+static enum lr_db_status context_row(const PGresult *r, int row, struct lr_lead_context *out)
+{
+    out->rules_version = lr_db_int(r, row, 0);
+    out->account.found = lr_db_bool(r, row, 1);
+    opt(r, row, 2, &out->account.employees);
+    opt(r, row, 3, &out->account.acv_cents);
+    opt(r, row, 4, &out->account.fit);
+    const char *owner = lr_db_text(r, row, 5);
+    if (owner != NULL) {
+        out->named.found = true;
+        snprintf(out->named.owner_id, sizeof out->named.owner_id, "%s", owner);
+        lr_segment_parse(lr_db_text(r, row, 6), false, &out->named.owner_segment);
+        out->named.owner_active = lr_db_bool(r, row, 7);
+    }
+    out->seen = lr_db_bool(r, row, 8);
+    out->same_body = lr_db_bool(r, row, 9);
+    if (out->seen && out->same_body && (out->stored_body = strdup(PQgetvalue(r, row, 10))) == NULL)
+        return LR_DB_ERROR;
+    return LR_DB_OK;
+}
+
+enum lr_db_status lr_lead_contexts_load(struct lr_db_conn *c, size_t n, const char *const *domains,
+                                        const char *period, const char *const *webhook_ids,
+                                        const char *const *body_sha256s,
+                                        struct lr_lead_context *out)
+{
+    memset(out, 0, n * sizeof *out);
+    char *arrays[3] = {lr_pg_text_array(domains, n), lr_pg_text_array(webhook_ids, n),
+                       lr_pg_text_array(body_sha256s, n)};
+    enum lr_db_status s = LR_DB_ERROR;
+    PGresult *r = NULL;
+    if (arrays[0] != NULL && arrays[1] != NULL && arrays[2] != NULL) {
+        const char *p[] = {arrays[0], period, arrays[1], arrays[2]};
+        s = lr_db_exec(c, &LEAD_CONTEXTS, p, &r);
+    }
+    for (int k = 0; k < 3; k++)
+        free(arrays[k]);
+    if (s != LR_DB_OK)
+        return s;
+    if ((size_t)PQntuples(r) != n) {
+        snprintf(c->last_error, sizeof c->last_error, "lead_contexts answered %d rows for %zu",
+                 PQntuples(r), n);
+        s = LR_DB_ERROR;
+    }
+    for (size_t i = 0; s == LR_DB_OK && i < n; i++)
+        s = context_row(r, (int)i, &out[i]);
+    PQclear(r);
+    if (s != LR_DB_OK)
+        for (size_t i = 0; i < n; i++)
+            lr_lead_context_free(&out[i]);
+    return s;
 }
 
 enum lr_db_status lr_lead_context_load(struct lr_db_conn *c, const char *domain, const char *period,
                                        const char *webhook_id, const char *body_sha256,
                                        struct lr_lead_context *out)
 {
-    memset(out, 0, sizeof *out);
-    const char *p[] = {domain, period, webhook_id, body_sha256};
-    PGresult *r;
-    enum lr_db_status s = lr_db_exec(c, &LEAD_CONTEXT, p, &r);
-    if (s != LR_DB_OK)
-        return s;
-    out->rules_version = lr_db_int(r, 0, 0);
-    out->account.found = lr_db_bool(r, 0, 1);
-    opt(r, 2, &out->account.employees);
-    opt(r, 3, &out->account.acv_cents);
-    opt(r, 4, &out->account.fit);
-    const char *owner = lr_db_text(r, 0, 5);
-    if (owner != NULL) {
-        out->named.found = true;
-        snprintf(out->named.owner_id, sizeof out->named.owner_id, "%s", owner);
-        lr_segment_parse(lr_db_text(r, 0, 6), false, &out->named.owner_segment);
-        out->named.owner_active = lr_db_bool(r, 0, 7);
-    }
-    out->seen = lr_db_bool(r, 0, 8);
-    out->same_body = lr_db_bool(r, 0, 9);
-    if (out->seen && out->same_body) {
-        out->stored_body = strdup(PQgetvalue(r, 0, 10));
-        if (out->stored_body == NULL)
-            s = LR_DB_ERROR;
-    }
-    PQclear(r);
-    return s;
+    return lr_lead_contexts_load(c, 1, &domain, period, &webhook_id, &body_sha256, out);
 }
 
 void lr_lead_context_free(struct lr_lead_context *ctx)
@@ -140,7 +169,7 @@ static void lead_columns(const struct lr_lead_write *w, char *version, size_t vl
 }
 
 enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_write *const *w,
-                                  size_t n, struct lr_lead_result *out)
+                                  size_t n, bool wait, struct lr_lead_result *out)
 {
     memset(out, 0, n * sizeof *out);
     if (n == 0)
@@ -148,6 +177,7 @@ enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_wri
     /* Column-major: one text array per parameter. */
     const char **cells = calloc(n * NCOLS, sizeof *cells);
     char(*versions)[24] = calloc(n, sizeof *versions);
+    const char *params[NCOLS + 1] = {0};
     char *arrays[NCOLS] = {0};
     enum lr_db_status s = LR_DB_OK;
     if (cells == NULL || versions == NULL) {
@@ -161,12 +191,13 @@ enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_wri
             cells[(size_t)k * n + i] = col[k];
     }
     for (int k = 0; k < NCOLS; k++)
-        if ((arrays[k] = lr_pg_text_array(cells + (size_t)k * n, n)) == NULL) {
+        if ((params[k] = arrays[k] = lr_pg_text_array(cells + (size_t)k * n, n)) == NULL) {
             s = LR_DB_ERROR;
             goto out;
         }
+    params[NCOLS] = wait ? "true" : "false";
     PGresult *r;
-    if ((s = lr_db_exec(c, &LEADS_COMMIT, (const char *const *)arrays, &r)) != LR_DB_OK)
+    if ((s = lr_db_exec(c, &LEADS_COMMIT, params, &r)) != LR_DB_OK)
         goto out;
     if ((size_t)PQntuples(r) != n) {
         snprintf(c->last_error, sizeof c->last_error, "lr_commit_leads answered %d rows for %zu",
@@ -185,9 +216,10 @@ enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_wri
         }
         struct lr_lead_result *o = &out[ord - 1];
         o->s = status == -1 ? LR_DB_NO_ACTIVE_REP : LR_DB_OK;
-        o->status = status == -1 ? 0 : status;
+        o->busy = status == -2;
+        o->status = status < 0 ? 0 : status;
         o->body = NULL;
-        if (b != NULL && status != -1 && (o->body = strdup(b)) == NULL)
+        if (b != NULL && status > 0 && (o->body = strdup(b)) == NULL)
             s = LR_DB_ERROR;
     }
     PQclear(r);
@@ -211,7 +243,7 @@ enum lr_db_status lr_lead_commit(struct lr_db_conn *c, const struct lr_lead_writ
 {
     struct lr_lead_result res = {0};
     *body = NULL;
-    enum lr_db_status s = lr_leads_commit(c, &w, 1, &res);
+    enum lr_db_status s = lr_leads_commit(c, &w, 1, true, &res);
     if (s != LR_DB_OK)
         return s;
     *status = res.status;
