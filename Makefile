@@ -38,11 +38,13 @@ $(B)/leadrouter: $(OBJ)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC asan $<"
+	@$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
 
 # The migrations are compiled into the binary, so that a binary knows the schema
 # version it needs and an image carries its own SQL.
@@ -81,7 +83,7 @@ integration: $(B)/leadrouter
 # HTTP against a throwaway PostgreSQL.
 test: deps
 	$(MAKE) format-check
-	$(MAKE) all $(B)/unit_tests $(B)/asan/unit_tests
+	$(MAKE) -j2 all $(B)/unit_tests $(B)/asan/unit_tests
 	$(MAKE) unit
 	$(MAKE) asan
 	$(MAKE) integration
