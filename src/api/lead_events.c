@@ -16,6 +16,7 @@
 #include "db/leads_store.h"
 #include "routing/lead.h"
 #include "routing/period.h"
+#include "routing/redecide.h"
 #include "util/json.h"
 #include "util/log.h"
 
@@ -145,15 +146,12 @@ static void read_stage(struct lr_db_conn *c, struct lr_batch_item *const *items,
             finish(job, s, 0, NULL);
             continue;
         }
-        /* The free-mail list belongs to the rules, so the domain was looked up anyway
-         * and its match is discarded here when the rules call it free mail. */
+        /* The free-mail list belongs to the rules, so the domain was looked up anyway;
+         * lr_route_lead_at discards the match when the rules call it free mail. */
         const struct lr_event *ev = &job->env->ev;
-        bool freemail = !ev->has_domain || lr_rules_is_freemail(rules, ev->domain);
         struct lr_lead_facts facts = {ev->employees, ev->acv_cents, ev->fit};
-        struct lr_account_facts none_acct = {0};
-        struct lr_named_facts none_named = {0};
-        lr_route_lead(rules, &facts, freemail ? &none_acct : &ctx[i].account,
-                      freemail ? &none_named : &ctx[i].named, &job->d);
+        lr_route_lead_at(rules, ev->has_domain ? ev->domain : NULL, &facts, &ctx[i].account,
+                         &ctx[i].named, &job->d);
         job->rules_version = rules->version;
         memcpy(job->decided_at, decided_at, sizeof decided_at);
         to_write(job);
