@@ -42,6 +42,12 @@ void lr_bulk_close(struct lr_bulk *b);
 void lr_bulk_error(struct lr_bulk *b, json_t *errors, size_t row, const char *field,
                    const char *message);
 
+/* Answers a failed lr_bulk_open: rc is its status; errors (stolen) is kept only for 422,
+ * whose title is title_422. */
+struct lr_response;
+void lr_bulk_problem(struct lr_response *resp, int rc, const char *title_422, const char *detail,
+                     json_t *errors);
+
 /* True when the body is CSV (content type text/csv). */
 bool lr_bulk_is_csv(const char *content_type);
 

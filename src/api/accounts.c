@@ -1,5 +1,4 @@
 /* PUT /v1/accounts (CSV or JSON, all rows or none), GET /v1/accounts/{domain} */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,19 +14,6 @@
 
 static const char *const COLUMNS[] = {"domain", "employee_count", "expected_acv", "fit_score"};
 enum { COL_DOMAIN, COL_EMPLOYEES, COL_ACV, COL_FIT };
-
-static bool int_cell(const char *s, long long lo, long long hi, long long *out)
-{
-    if (s == NULL || *s == '\0' || (*s != '-' && (*s < '0' || *s > '9')))
-        return false;
-    errno = 0;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end != '\0' || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
 
 /* Validates one row and appends its COPY line. */
 static void take_row(struct lr_bulk *b, const struct lr_bulk_row *row, struct lr_strset *seen,
@@ -45,10 +31,10 @@ static void take_row(struct lr_bulk *b, const struct lr_bulk_row *row, struct lr
         else if (added < 0)
             lr_bulk_error(b, errors, row->number, "domain", "out of memory");
     }
-    long long emp = 0, fit = 0;
+    int64_t emp = 0, fit = 0;
     int64_t acv = 0;
     const char *e = row->cell[COL_EMPLOYEES], *a = row->cell[COL_ACV], *f = row->cell[COL_FIT];
-    if (e != NULL && (row->from_json_string[COL_EMPLOYEES] || !int_cell(e, 0, 10000000, &emp)))
+    if (e != NULL && (row->from_json_string[COL_EMPLOYEES] || !lr_parse_i64(e, 0, 10000000, &emp)))
         lr_bulk_error(b, errors, row->number, "employee_count",
                       "must be an integer from 0 to 10000000, or empty");
     if (a != NULL) {
@@ -57,7 +43,7 @@ static void take_row(struct lr_bulk *b, const struct lr_bulk_row *row, struct lr
         if (me != LR_MONEY_OK)
             lr_bulk_error(b, errors, row->number, "expected_acv", lr_money_err_message(me));
     }
-    if (f != NULL && (row->from_json_string[COL_FIT] || !int_cell(f, 0, 100, &fit)))
+    if (f != NULL && (row->from_json_string[COL_FIT] || !lr_parse_i64(f, 0, 100, &fit)))
         lr_bulk_error(b, errors, row->number, "fit_score",
                       "must be an integer from 0 to 100, or empty");
     if (b->errors_total != before)
@@ -65,11 +51,11 @@ static void take_row(struct lr_bulk *b, const struct lr_bulk_row *row, struct lr
     char line[LR_DOMAIN_MAX + 96];
     char es[24] = "\\N", as[24] = "\\N", fs[24] = "\\N";
     if (e != NULL)
-        snprintf(es, sizeof es, "%lld", emp);
+        snprintf(es, sizeof es, "%lld", (long long)emp);
     if (a != NULL)
         snprintf(as, sizeof as, "%lld", (long long)acv);
     if (f != NULL)
-        snprintf(fs, sizeof fs, "%lld", fit);
+        snprintf(fs, sizeof fs, "%lld", (long long)fit);
     int n = snprintf(line, sizeof line, "%s\t%s\t%s\t%s\n", domain, es, as, fs);
     lr_buf_append(copy, line, (size_t)n);
 }
@@ -82,18 +68,7 @@ void lr_api_accounts_put(struct lr_app *app, struct lr_request *req, struct lr_r
     int rc = lr_bulk_open(&b, lr_req_header(req, "Content-Type"), req->body, req->body_len, COLUMNS,
                           4, errors, &detail);
     if (rc != 0) {
-        if (rc != 422) {
-            json_decref(errors);
-            errors = NULL;
-        }
-        lr_problem(resp, (unsigned)rc,
-                   rc == 415   ? "unsupported-media-type"
-                   : rc == 400 ? "malformed-json"
-                               : "validation",
-                   rc == 415   ? "Unsupported media type"
-                   : rc == 400 ? "Bad request"
-                               : "Invalid load",
-                   detail, errors);
+        lr_bulk_problem(resp, rc, "Invalid load", detail, errors);
         lr_bulk_close(&b);
         return;
     }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http/http.h"
 #include "util/json.h"
 
 static bool type_is(const char *ct, const char *want)
@@ -164,4 +165,18 @@ void lr_bulk_close(struct lr_bulk *b)
     json_decref(b->doc);
     json_decref(b->lits);
     b->doc = b->lits = NULL;
+}
+
+void lr_bulk_problem(struct lr_response *resp, int rc, const char *title_422, const char *detail,
+                     json_t *errors)
+{
+    if (rc == 415) {
+        json_decref(errors);
+        lr_problem(resp, 415, "unsupported-media-type", "Unsupported media type", detail, NULL);
+    } else if (rc == 400) {
+        json_decref(errors);
+        lr_problem(resp, 400, "malformed-json", "Bad request", detail, NULL);
+    } else {
+        lr_problem(resp, 422, "validation", title_422, detail, errors);
+    }
 }

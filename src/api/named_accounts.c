@@ -65,18 +65,7 @@ void lr_api_named_put(struct lr_app *app, struct lr_request *req, struct lr_resp
     int rc = lr_bulk_open(&b, lr_req_header(req, "Content-Type"), req->body, req->body_len, COLUMNS,
                           2, errors, &detail);
     if (rc != 0) {
-        if (rc != 422) {
-            json_decref(errors);
-            errors = NULL;
-        }
-        lr_problem(resp, (unsigned)rc,
-                   rc == 415   ? "unsupported-media-type"
-                   : rc == 400 ? "malformed-json"
-                               : "validation",
-                   rc == 415   ? "Unsupported media type"
-                   : rc == 400 ? "Bad request"
-                               : "Invalid list",
-                   detail, errors);
+        lr_bulk_problem(resp, rc, "Invalid list", detail, errors);
         lr_bulk_close(&b);
         return;
     }
