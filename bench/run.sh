@@ -15,7 +15,7 @@
 # Knobs: BENCH_SECONDS (wrk run, default 15), BENCH_WARMUP_SECONDS (default 3),
 # BENCH_BASELINE_SECONDS (default 10), BENCH_CONNECTIONS (default "32 128"),
 # BENCH_EVENTS (requests generated per run, default 300000), BENCH_ACCOUNTS (default
-# 100000), BENCH_WAL_PREWARM_MB (default 1024), BENCH_PG_SETTINGS ("name=value ..." for PostgreSQL, for experiments),
+# 100000), BENCH_WAL_PREWARM_MB (default 1536), BENCH_PG_SETTINGS ("name=value ..." for PostgreSQL, for experiments),
 # BENCH_KEEP=1 (keep the temporary folder: logs, PostgreSQL data), LEADROUTER_* for the
 # server (LEADROUTER_BATCH_MAX=1 turns group commit off).
 set -eu
@@ -30,7 +30,7 @@ EVENTS=${BENCH_EVENTS:-300000}
 ACCOUNTS=${BENCH_ACCOUNTS:-100000}
 WARMUP=${BENCH_WARMUP_SECONDS:-3}
 WARMUP_EVENTS=60000
-WAL_PREWARM_MB=${BENCH_WAL_PREWARM_MB:-1024}
+WAL_PREWARM_MB=${BENCH_WAL_PREWARM_MB:-1536}
 NAMED=300
 PYTHON=${PYTHON:-python3}
 
@@ -57,7 +57,7 @@ trap 'exit 130' INT TERM HUP
 say() { printf 'bench: %s\n' "$*" >&2; }
 
 say "starting PostgreSQL (durable: fsync=on, synchronous_commit=on)"
-DB_URL=$(bash scripts/pgtmp.sh start "$tmp/pg" durable | tail -n 1)
+DB_URL=$(bash scripts/pgtmp.sh start "$tmp/pg" durable)
 export LEADROUTER_DATABASE_URL="$DB_URL"
 LEADROUTER_WEBHOOK_SECRET="whsec_$("$PYTHON" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')"
 export LEADROUTER_WEBHOOK_SECRET
@@ -154,12 +154,13 @@ pgbench_run() { # NAME SCRIPT CLIENTS
     failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$tmp/pgbench-$1-$3.txt")
     record "baseline $1 $3 ${tps:-0} ${lat:-0} ${failed:-0}"
 }
+# At each connection count: the baselines, then the service.
 for c in $CONNECTIONS; do
     pgbench_run service bench/baseline.sql "$c"
     pgbench_run first_design bench/baseline_0001.sql "$c"
-done
+    # What the baselines wrote would otherwise call autovacuum into the service's run.
+    sql "VACUUM ANALYZE"
 
-for c in $CONNECTIONS; do
     tag="c$c"
     # A short unmeasured run first: connections, prepared statements and plans warm.
     say "service: warm-up, $c connections, ${WARMUP}s"

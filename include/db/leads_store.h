@@ -63,8 +63,9 @@ struct lr_lead_result {
  * The leads may repeat webhook-ids and lead ids; each gets the answer it would have
  * had alone, in the order given. wait false: a lead whose queue's turn is locked by
  * another transaction comes back busy instead of making the whole batch wait. On
- * LR_DB_OK every out[i] is set; otherwise nothing was written and out[] holds nothing
- * to free. */
+ * LR_DB_OK every out[i] is set; otherwise out[] holds nothing to free and nothing was
+ * written, unless memory ran out while reading the answers of a committed batch (a
+ * retry then gets the stored answers). */
 enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_write *const *w,
                                   size_t n, bool wait, struct lr_lead_result *out);
 
