@@ -5,27 +5,8 @@
 #include "api/event_input.h"
 #include "routing/lead.h"
 #include "routing/rules.h"
+#include "fixtures.h"
 #include "suites.h"
-
-#define NONE INT64_MIN /* a signal without a value */
-
-static struct lr_rules R;
-
-static void setup(void)
-{
-    ck_assert_int_eq(lr_rules_defaults(&R), 0);
-}
-
-static void teardown(void)
-{
-    lr_rules_free(&R);
-}
-
-static struct lr_opt_i64 opt(int64_t v)
-{
-    struct lr_opt_i64 o = {v != NONE, v != NONE ? v : 0};
-    return o;
-}
 
 static struct lr_lead_facts facts(int64_t employees, int64_t acv_cents, int64_t fit)
 {
@@ -475,13 +456,13 @@ Suite *lead_suite(void)
 {
     Suite *s = suite_create("routing/lead");
     TCase *tc = tcase_create("bands");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, rules_setup, rules_teardown);
     tcase_add_test(tc, test_band_vote_edges);
     tcase_add_test(tc, test_band_edges_in_decision);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("two_of_three");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, rules_setup, rules_teardown);
     tcase_add_test(tc, test_two_agreeing_signals);
     tcase_add_test(tc, test_three_agreeing_signals);
     tcase_add_test(tc, test_conflict);
@@ -490,14 +471,14 @@ Suite *lead_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("enrichment");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, rules_setup, rules_teardown);
     tcase_add_test(tc, test_enrichment_beats_event);
     tcase_add_test(tc, test_enrichment_mixed_sources);
     tcase_add_test(tc, test_account_not_found_is_ignored);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("named");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, rules_setup, rules_teardown);
     tcase_add_test(tc, test_named_active_owner);
     tcase_add_test(tc, test_named_overrides_review);
     tcase_add_test(tc, test_named_owner_inactive);
@@ -507,7 +488,7 @@ Suite *lead_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("determinism");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, rules_setup, rules_teardown);
     tcase_add_test(tc, test_equal_facts_equal_decisions);
     tcase_add_test(tc, test_source_fields_do_not_influence);
     suite_add_tcase(s, tc);

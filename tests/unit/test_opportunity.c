@@ -5,28 +5,10 @@
 
 #include "routing/opportunity.h"
 #include "routing/rules.h"
+#include "fixtures.h"
 #include "suites.h"
 
-#define NONE INT64_MIN /* no value */
 #define USD(d) ((int64_t)(d)*100)
-
-static struct lr_rules R;
-
-static void setup(void)
-{
-    ck_assert_int_eq(lr_rules_defaults(&R), 0);
-}
-
-static void teardown(void)
-{
-    lr_rules_free(&R);
-}
-
-static struct lr_opt_i64 opt(int64_t v)
-{
-    struct lr_opt_i64 o = {v != NONE, v != NONE ? v : 0};
-    return o;
-}
 
 static struct lr_opp_snapshot snap(enum lr_segment queue, int64_t acv_cents, int64_t employees)
 {
@@ -521,7 +503,7 @@ Suite *opportunity_suite(void)
 {
     Suite *s = suite_create("opportunity");
     TCase *tc = tcase_create("handoff");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, rules_setup, rules_teardown);
     tcase_add_test(tc, test_handoff_acv_edge);
     tcase_add_test(tc, test_handoff_employee_edge);
     tcase_add_test(tc, test_handoff_needs_open_smb_owner);
@@ -530,7 +512,7 @@ Suite *opportunity_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("floor");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, rules_setup, rules_teardown);
     tcase_add_test(tc, test_floor_edge);
     tcase_add_test(tc, test_floor_exemptions);
     tcase_add_test(tc, test_floor_from_rules);
@@ -538,13 +520,13 @@ Suite *opportunity_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("flap");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, rules_setup, rules_teardown);
     tcase_add_test(tc, test_first_move_is_taken);
     tcase_add_test(tc, test_second_crossing_flaps);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("credit");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, rules_setup, rules_teardown);
     tcase_add_test(tc, test_credit_worked_examples);
     tcase_add_test(tc, test_credit_rounding_edge);
     tcase_add_test(tc, test_credit_cap_edge);
@@ -553,7 +535,7 @@ Suite *opportunity_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("decision");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, rules_setup, rules_teardown);
     tcase_add_test(tc, test_stage_close);
     tcase_add_test(tc, test_created_from_lead);
     tcase_add_test(tc, test_created_from_mm_lead_below_floor);

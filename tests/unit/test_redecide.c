@@ -5,27 +5,8 @@
 #include <string.h>
 
 #include "routing/redecide.h"
+#include "fixtures.h"
 #include "suites.h"
-
-#define NONE INT64_MIN
-
-static struct lr_rules R;
-
-static void setup(void)
-{
-    ck_assert_int_eq(lr_rules_defaults(&R), 0);
-}
-
-static void teardown(void)
-{
-    lr_rules_free(&R);
-}
-
-static struct lr_opt_i64 opt(int64_t v)
-{
-    struct lr_opt_i64 o = {v != NONE, v != NONE ? v : 0};
-    return o;
-}
 
 static struct lr_named_facts owner(const char *id, enum lr_segment seg, bool active)
 {
@@ -187,7 +168,7 @@ Suite *redecide_suite(void)
 {
     Suite *s = suite_create("redecide");
     TCase *tc = tcase_create("redecide");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, rules_setup, rules_teardown);
     tcase_add_test(tc, test_resolution_named_owner_in_queue);
     tcase_add_test(tc, test_resolution_round_robin_otherwise);
     tcase_add_test(tc, test_replay_under_same_rules_is_identity);
