@@ -51,6 +51,10 @@ void lr_resp_stored_json(struct lr_response *resp, const struct lr_app *app, enu
 /* A decimal integer in [lo, hi], the whole string; for query and path parameters. */
 bool lr_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out);
 
+/* The keyset paging parameters: after (>= 0, default 0; empty means 0) and limit
+ * (1..1000, default 100); a bad one is appended to errors. */
+void lr_query_page(const struct lr_request *req, json_t *errors, int64_t *after, int64_t *limit);
+
 /* RFC 9457 problem details. errors (stolen, may be NULL) lists bad fields or rows. */
 void lr_problem(struct lr_response *resp, unsigned status, const char *type_slug, const char *title,
                 const char *detail, json_t *errors);

@@ -12,15 +12,11 @@
 void lr_api_assignments_list(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
 {
     json_t *errors = json_array();
-    int64_t after = 0, limit = 100;
-    const char *a = lr_req_query(req, "after"), *l = lr_req_query(req, "limit");
+    int64_t after, limit;
+    lr_query_page(req, errors, &after, &limit);
     const char *queue = lr_req_query(req, "queue"), *rep = lr_req_query(req, "rep_id");
     const char *subject = lr_req_query(req, "subject");
     enum lr_segment seg;
-    if (a != NULL && *a != '\0' && !lr_parse_i64(a, 0, INT64_MAX, &after))
-        lr_json_field_error(errors, "after", "must be a non-negative integer");
-    if (l != NULL && !lr_parse_i64(l, 1, 1000, &limit))
-        lr_json_field_error(errors, "limit", "must be an integer from 1 to 1000");
     if (queue != NULL && !lr_segment_parse(queue, true, &seg))
         lr_json_field_error(errors, "queue", "must be smb, mid_market, strategic or review");
     if (rep != NULL && !lr_id_valid(rep))

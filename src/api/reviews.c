@@ -16,18 +16,14 @@
 void lr_api_reviews_list(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
 {
     json_t *errors = json_array();
-    const char *status = lr_req_query(req, "status"), *a = lr_req_query(req, "after"),
-               *l = lr_req_query(req, "limit");
-    int64_t after = 0, limit = 100;
+    const char *status = lr_req_query(req, "status");
+    int64_t after, limit;
     bool resolved = false;
     if (status != NULL && strcmp(status, "resolved") == 0)
         resolved = true;
     else if (status != NULL && strcmp(status, "open") != 0)
         lr_json_field_error(errors, "status", "must be open or resolved");
-    if (a != NULL && !lr_parse_i64(a, 0, INT64_MAX, &after))
-        lr_json_field_error(errors, "after", "must be a non-negative integer");
-    if (l != NULL && !lr_parse_i64(l, 1, 1000, &limit))
-        lr_json_field_error(errors, "limit", "must be an integer from 1 to 1000");
+    lr_query_page(req, errors, &after, &limit);
     if (json_array_size(errors) > 0) {
         lr_problem(resp, 422, "validation", "Invalid query", "one or more parameters are invalid",
                    errors);

@@ -99,3 +99,14 @@ bool lr_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
     *out = v;
     return true;
 }
+
+void lr_query_page(const struct lr_request *req, json_t *errors, int64_t *after, int64_t *limit)
+{
+    const char *a = lr_req_query(req, "after"), *l = lr_req_query(req, "limit");
+    *after = 0;
+    *limit = 100;
+    if (a != NULL && *a != '\0' && !lr_parse_i64(a, 0, INT64_MAX, after))
+        lr_json_field_error(errors, "after", "must be a non-negative integer");
+    if (l != NULL && !lr_parse_i64(l, 1, 1000, limit))
+        lr_json_field_error(errors, "limit", "must be an integer from 1 to 1000");
+}

@@ -184,6 +184,35 @@ def wait_until(pred, timeout, interval=0.05, what="condition"):
 
 # ----------------------------------------------------------------- Standard Webhooks
 
+def post_events_at_once(port, requests, timeout=60):
+    """Posts every (body, headers) at the same moment: each thread connects and sends
+    all but the last byte, waits on a barrier, then sends the last byte. Returns one
+    Response (or the exception) per request, in order."""
+    barrier = threading.Barrier(len(requests))
+    results = [None] * len(requests)
+
+    def worker(i):
+        body, headers = requests[i]
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+            conn.connect()
+            head, _ = raw_request_bytes("POST", "/v1/events", body, headers)
+            data = head + body
+            conn.sock.sendall(data[:-1])
+            barrier.wait(timeout=timeout)
+            conn.sock.sendall(data[-1:])
+            results[i] = read_response(conn.sock, timeout)
+            conn.close()
+        except Exception as e:  # noqa: BLE001
+            results[i] = e
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(requests))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout + 5)
+    return results
+
+
 def sign(key, webhook_id, ts, body):
     mac = hmac.new(key, ("%s.%s." % (webhook_id, ts)).encode("utf-8") + body, hashlib.sha256)
     return "v1," + base64.b64encode(mac.digest()).decode("ascii")

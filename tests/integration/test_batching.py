@@ -6,7 +6,6 @@ queue that does not hold up the others, one refused lead that does not fail its 
 and the same answers with batching turned off (LEADROUTER_BATCH_MAX=1)."""
 
 import collections
-import http.client
 import subprocess
 import threading
 import time
@@ -34,32 +33,9 @@ def tearDownModule():
 
 
 def at_once(requests, server=None, timeout=60):
-    """Posts every (body, headers) at the same moment (all but the last byte first, then
-    a barrier), so that the server sees them together and batches them."""
-    port = (server or ENV.srv).port
-    barrier = threading.Barrier(len(requests))
-    results = [None] * len(requests)
-
-    def worker(i):
-        body, headers = requests[i]
-        try:
-            conn = http.client.HTTPConnection(harness.HOST, port, timeout=timeout)
-            conn.connect()
-            head, _ = harness.raw_request_bytes("POST", "/v1/events", body, headers)
-            data = head + body
-            conn.sock.sendall(data[:-1])
-            barrier.wait(timeout=timeout)
-            conn.sock.sendall(data[-1:])
-            results[i] = harness.read_response(conn.sock, timeout)
-            conn.close()
-        except Exception as e:  # noqa: BLE001
-            results[i] = e
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(requests))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout + 5)
-    return results
+    """Posts every (body, headers) at the same moment, so that the server sees them
+    together and batches them."""
+    return harness.post_events_at_once((server or ENV.srv).port, requests, timeout)
 
 
 def fresh_reps(segment, n):

@@ -1,8 +1,6 @@
 """Idempotency of POST /v1/events (SPEC 3.1): webhook-id replays, concurrent
 duplicates, conflicting bodies, and a lead routed once."""
 
-import http.client
-import threading
 import time
 
 import harness
@@ -34,31 +32,8 @@ def lead_assignments(lead_id):
 
 
 def concurrent_posts(requests, timeout=60):
-    """Posts every (body, headers) at the same moment: each thread connects and sends
-    all but the last byte, waits on a barrier, then sends the last byte."""
-    barrier = threading.Barrier(len(requests))
-    results = [None] * len(requests)
-
-    def worker(i):
-        body, headers = requests[i]
-        try:
-            conn = http.client.HTTPConnection(harness.HOST, ENV.srv.port, timeout=timeout)
-            conn.connect()
-            head, _ = harness.raw_request_bytes("POST", "/v1/events", body, headers)
-            data = head + body
-            conn.sock.sendall(data[:-1])
-            barrier.wait(timeout=timeout)
-            conn.sock.sendall(data[-1:])
-            results[i] = harness.read_response(conn.sock, timeout)
-            conn.close()
-        except Exception as e:  # noqa: BLE001
-            results[i] = e
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(requests))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout + 5)
-    return results
+    """Posts every (body, headers) at the same moment."""
+    return harness.post_events_at_once(ENV.srv.port, requests, timeout)
 
 
 class IdempotencyTest(LRTestCase):
