@@ -1,5 +1,5 @@
 #!/bin/sh
-# `make run`: leadrouter on 127.0.0.1:8080 with demo data. Without
+# `make run`: leadrouter on 127.0.0.1:8080, with demo data when the database is empty. Without
 # LEADROUTER_DATABASE_URL it starts a throwaway PostgreSQL in .data/pg (kept between
 # runs, stopped on exit).
 set -eu
@@ -40,26 +40,13 @@ for _ in $(seq 1 50); do
     sleep 0.1
 done
 
-auth="Authorization: Bearer $token"
-period=$(date -u +%Y)-Q$(( ($(date -u +%-m) - 1) / 3 + 1 ))
-python3 - "$base" "$token" <<'PY'
-import json, sys, urllib.request
-base, token = sys.argv[1], sys.argv[2]
-for rep in json.load(open("config/demo/reps.json")):
-    body = json.dumps({k: rep[k] for k in ("name", "segment", "active", "weight")}).encode()
-    req = urllib.request.Request(f"{base}/v1/reps/{rep['id']}", data=body, method="PUT",
-                                 headers={"Authorization": f"Bearer {token}",
-                                          "Content-Type": "application/json"})
-    urllib.request.urlopen(req).read()
-PY
-curl -fsS -X PUT -H "$auth" -H 'Content-Type: text/csv' --data-binary @config/demo/accounts.csv \
-    "$base/v1/accounts" >/dev/null
-curl -fsS -X PUT -H "$auth" -H 'Content-Type: text/csv' --data-binary @config/demo/named-accounts.csv \
-    "$base/v1/named-accounts/$period" >/dev/null
-
+# Demo data goes into an empty database only: a rerun must not reset what someone
+# changed since (scripts/demo-data.sh says which it did).
+demo=$(sh scripts/demo-data.sh "$base" "$token")
+echo "$demo"
 cat <<MSG
 
-leadrouter is serving on $base with demo reps, 8 accounts and the $period named list.
+leadrouter is serving on $base ($demo).
 Admin token for this run:
   export TOKEN=$token
 Post a lead (README.md shows it step by step):

@@ -120,12 +120,15 @@ static int cmd_serve(const struct lr_config *cfg)
                NULL);
         return 1;
     }
-    app.pool = lr_db_pool_new(cfg->database_url, cfg->db_pool_size);
+    const struct lr_db_limits limits = {cfg->db_acquire_timeout_ms, cfg->db_statement_timeout_ms,
+                                        cfg->db_connect_timeout_sec, cfg->db_tcp_user_timeout_ms};
+    app.pool = lr_db_pool_new(cfg->database_url, cfg->db_pool_size, &limits);
     if (app.pool == NULL)
         return 1;
     /* Group commit of leads (docs/performance.md); batch_max 1 writes each alone. */
-    if (cfg->batch_max > 1 && (app.batcher = lr_batcher_new(cfg->database_url, cfg->batch_max,
-                                                            lr_lead_lanes())) == NULL) {
+    if (cfg->batch_max > 1 &&
+        (app.batcher =
+             lr_batcher_new(cfg->database_url, &limits, cfg->batch_max, lr_lead_lanes())) == NULL) {
         lr_db_pool_free(app.pool);
         return 1;
     }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "routing/types.h"
+#include "util/json.h"
 
 #define LR_STAGE_MAX 128
 
@@ -20,6 +21,8 @@ struct lr_event {
     char type_name[32];
     char timestamp[64]; /* as sent */
     int64_t ts_usec;
+    /* ts_usec in UTC: what PostgreSQL is given, never the sender's text */
+    char ts_utc[LR_RFC3339_UTC_SIZE];
     char id[LR_ID_MAX + 1];
     bool has_lead_id;
     char lead_id[LR_ID_MAX + 1];

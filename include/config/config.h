@@ -1,4 +1,6 @@
-/* Configuration: a key = value file under config/, overridden by LEADROUTER_* variables. */
+/* Configuration: a key = value file under config/, overridden by LEADROUTER_* variables.
+ * Every setting is one row of the table in config.c: its name, variable, bounds,
+ * default and help come from there (lr_config_settings). */
 #ifndef LR_CONFIG_CONFIG_H
 #define LR_CONFIG_CONFIG_H
 
@@ -15,11 +17,39 @@ struct lr_config {
     size_t max_bulk_bytes;    /* bulk loads: PUT /v1/accounts and named lists */
     unsigned db_pool_size;    /* PostgreSQL connections held by one process */
     unsigned max_connections; /* HTTP connections served at once */
-    unsigned drain_seconds;   /* how long SIGTERM waits for requests in flight */
-    unsigned retry_after_sec; /* Retry-After on 503 */
-    unsigned batch_max;       /* leads committed in one transaction at most */
+    unsigned max_connections_per_ip;
+    unsigned max_bulk_loads;           /* bulk loads in progress at once, per process */
+    unsigned header_timeout_sec;       /* from connection (or previous answer) to full headers */
+    unsigned request_timeout_sec;      /* from full headers to full body, ordinary routes */
+    unsigned bulk_request_timeout_sec; /* the same for bulk loads */
+    unsigned idle_timeout_sec;         /* a keep-alive connection with nothing to say */
+    unsigned drain_seconds;            /* how long SIGTERM waits for requests in flight */
+    unsigned shutdown_delay_sec;       /* SIGTERM: readyz 503 while still serving */
+    unsigned retry_after_sec;          /* Retry-After on 503 */
+    unsigned db_acquire_timeout_ms;    /* wait for a free pooled connection */
+    unsigned db_statement_timeout_ms;  /* server- and client-side deadline of one statement */
+    unsigned db_connect_timeout_sec;   /* libpq connect_timeout */
+    unsigned db_tcp_user_timeout_ms;   /* unacknowledged data on a dead link */
+    unsigned readyz_timeout_ms;        /* /readyz answers within this */
+    unsigned batch_max;                /* leads committed in one transaction at most */
     enum lr_log_level log_level;
 };
+
+enum lr_setting_type { LR_SET_STRING, LR_SET_UINT, LR_SET_SIZE, LR_SET_LISTEN, LR_SET_LOG_LEVEL };
+
+struct lr_setting {
+    const char *name; /* key in the file */
+    const char *env;  /* LEADROUTER_... */
+    enum lr_setting_type type;
+    size_t offset;        /* in struct lr_config (unused for listen) */
+    size_t size;          /* of a string field */
+    unsigned long lo, hi; /* bounds of a number */
+    const char *def;      /* default, as it would be written in the file */
+    const char *help;
+};
+
+/* The table of settings, and its length. */
+const struct lr_setting *lr_config_settings(size_t *count);
 
 /* Defaults, then the file at path (NULL: $LEADROUTER_CONFIG, else
  * config/leadrouter.conf when it exists), then the environment. On error returns -1

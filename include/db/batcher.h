@@ -30,9 +30,11 @@ struct lr_batch_item {
 };
 
 /* Starts a thread for each of the lanes, each with a connection opened on first use
- * (the server starts while PostgreSQL is down). batch_max: items per batch at most.
- * NULL when out of resources. */
-struct lr_batcher *lr_batcher_new(const char *conninfo, unsigned batch_max, unsigned lanes);
+ * (the server starts while PostgreSQL is down) under limits (copied): a stage whose
+ * statement passes its deadline gets LR_DB_UNAVAILABLE and its connection is reopened
+ * for the next batch. batch_max: items per batch at most. NULL when out of resources. */
+struct lr_batcher *lr_batcher_new(const char *conninfo, const struct lr_db_limits *limits,
+                                  unsigned batch_max, unsigned lanes);
 
 /* Finishes what is queued, stops the threads and frees everything. No lr_batcher_run
  * may be in progress or start afterwards. */

@@ -33,7 +33,7 @@ struct lr_lead_write {
     const char *body_sha256;
     const char *lead_id;
     const char *domain;    /* NULL when none */
-    const char *event_ts;  /* RFC 3339 */
+    const char *event_ts;  /* RFC 3339 UTC, as lr_rfc3339_format_usec writes it */
     const char *body_json; /* the event as sent; its data object is stored */
     const struct lr_decision *decision;
     int64_t rules_version;

@@ -74,7 +74,7 @@ struct lr_opp_apply {
     const char *opportunity_id;
     const char *webhook_id;
     const char *event_type;
-    const char *event_ts;  /* RFC 3339, as sent */
+    const char *event_ts;  /* RFC 3339 UTC, as lr_rfc3339_format_usec writes it */
     const char *body_json; /* the event as sent; its data object is merged into data */
     const char *lead_id;   /* after the event (NULL: none) */
     const char *domain;

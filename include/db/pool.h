@@ -1,4 +1,6 @@
-/* A fixed pool of PostgreSQL connections with lazily prepared statements. */
+/* A fixed pool of PostgreSQL connections with lazily prepared statements. Every wait
+ * for PostgreSQL is bounded (db/limits.h): a statement that outlives its deadline
+ * drops its connection and answers LR_DB_UNAVAILABLE. */
 #ifndef LR_DB_POOL_H
 #define LR_DB_POOL_H
 
@@ -6,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "db/limits.h"
 #include "routing/rules.h"
 
 enum lr_db_status {
@@ -29,6 +32,11 @@ struct lr_db_stmt {
 struct lr_db_conn {
     PGconn *pg;
     const char *conninfo; /* not owned: the pool's or the caller's; for reconnects */
+    struct lr_db_limits limits;
+    /* A probe's budget: no wait on this connection goes past cap. */
+    struct timespec cap;
+    bool capped;
+    bool timed_out; /* the last statement passed its deadline and dropped the connection */
     const struct lr_db_stmt *prepared[LR_DB_MAX_PREPARED];
     size_t nprepared;
     struct lr_rules rules; /* cache of the newest rules version seen on this conn */
@@ -39,17 +47,27 @@ struct lr_db_conn {
 struct lr_db_pool;
 
 /* Creates size connections lazily: none is opened until first use, so the server
- * starts while PostgreSQL is down. NULL when out of memory. */
-struct lr_db_pool *lr_db_pool_new(const char *conninfo, unsigned size);
+ * starts while PostgreSQL is down. Each has limits (copied). NULL when out of memory. */
+struct lr_db_pool *lr_db_pool_new(const char *conninfo, unsigned size,
+                                  const struct lr_db_limits *limits);
 void lr_db_pool_free(struct lr_db_pool *pool);
 
-/* Takes a connection, (re)connecting it when needed. LR_DB_UNAVAILABLE when
- * PostgreSQL cannot be reached. */
+/* Takes a connection, (re)connecting it when needed. LR_DB_UNAVAILABLE when none is
+ * free within acquire_timeout_ms or PostgreSQL cannot be reached. */
 enum lr_db_status lr_db_acquire(struct lr_db_pool *pool, struct lr_db_conn **out);
+/* Takes the pool's probe connection, which is not one of the size serving ones, so that
+ * a saturated pool does not make a healthy database look unready. Every wait on it (for
+ * a concurrent probe, to connect, for its statements) ends budget_ms after this call.
+ * Give it back with lr_db_release. */
+enum lr_db_status lr_db_acquire_probe(struct lr_db_pool *pool, unsigned budget_ms,
+                                      struct lr_db_conn **out);
 void lr_db_release(struct lr_db_pool *pool, struct lr_db_conn *conn);
 
-/* Opens a single connection outside any pool (CLI commands). */
+/* Opens a single connection outside any pool, with LR_DB_CLI_LIMITS (CLI commands). */
 enum lr_db_status lr_db_connect(const char *conninfo, struct lr_db_conn *conn);
+/* The same with the given limits (copied); connecting ends within connect_timeout_sec. */
+enum lr_db_status lr_db_connect_with(const char *conninfo, const struct lr_db_limits *limits,
+                                     struct lr_db_conn *conn);
 void lr_db_disconnect(struct lr_db_conn *conn);
 
 /* Runs a prepared statement (preparing it on this connection on first use).

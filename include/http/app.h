@@ -3,6 +3,8 @@
 #ifndef LR_HTTP_APP_H
 #define LR_HTTP_APP_H
 
+#include <stdatomic.h>
+
 #include "config/config.h"
 #include "db/pool.h"
 #include "util/webhook.h"
@@ -14,6 +16,9 @@ struct lr_app {
     struct lr_db_pool *pool;
     struct lr_webhook_key webhook_key;
     struct lr_batcher *batcher; /* NULL: leads are written one transaction each */
+    /* Set once by the server at SIGTERM: /readyz answers 503 from then on, so that a
+     * load balancer stops sending while requests in flight are still served. */
+    atomic_bool draining;
 };
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "db/pool.h"
 
@@ -16,12 +17,15 @@ struct lr_app; /* the server: configuration, pool */
 struct lr_request {
     const char *method;
     const char *path;
-    const char *body;
+    const char *body; /* NUL-terminated; "" for a bulk route, whose body is in body_file */
     size_t body_len;
+    /* Bulk routes only: the body spooled to an unlinked temporary file, positioned at
+     * its start, so that a large load never sits in memory. Owned by the server. */
+    FILE *body_file;
     char params[4][512]; /* {} segments of the route, in order (URL-decoded) */
     size_t nparams;
     enum lr_role role; /* of the bearer token, once authenticated */
-    char actor[160];   /* who: "token:<name>" or "webhook" */
+    char actor[1100];  /* who: "token:<name>" or "webhook:<id>" (255 characters of UTF-8) */
     void *conn;        /* transport handle for header and query look-ups */
 };
 

@@ -7,29 +7,24 @@
 #include "api/bulk.h"
 #include "db/bulk_store.h"
 #include "routing/domain.h"
-#include "util/buf.h"
 #include "util/json.h"
 #include "util/money.h"
-#include "util/strset.h"
 
-static const char *const COLUMNS[] = {"domain", "employee_count", "expected_acv", "fit_score"};
-enum { COL_DOMAIN, COL_EMPLOYEES, COL_ACV, COL_FIT };
+static const struct lr_bulk_column COLUMNS[] = {
+    {"domain", true}, {"employee_count", false}, {"expected_acv", false}, {"fit_score", false}};
+enum { COL_DOMAIN, COL_EMPLOYEES, COL_ACV, COL_FIT, NCOLS };
 
-/* Validates one row and appends its COPY line. */
-static void take_row(struct lr_bulk *b, const struct lr_bulk_row *row, struct lr_strset *seen,
-                     struct lr_buf *copy, json_t *errors)
+/* Validates one row and puts its COPY line; a row with a valid domain is put even when
+ * another cell is bad, so that its domain still counts in the duplicate check (nothing
+ * is written when any row is bad). */
+static void take_row(struct lr_bulk *b, const struct lr_bulk_row *row, struct lr_copy *copy,
+                     json_t *errors)
 {
-    size_t before = b->errors_total;
     char domain[LR_DOMAIN_MAX + 1];
     const char *d = row->cell[COL_DOMAIN];
     if (d == NULL || !lr_domain_normalize(d, NULL, domain) || !lr_domain_valid(domain)) {
         lr_bulk_error(b, errors, row->number, "domain", "must be a domain such as acme.io");
-    } else {
-        int added = lr_strset_add(seen, domain);
-        if (added == 0)
-            lr_bulk_error(b, errors, row->number, "domain", "appears more than once in this load");
-        else if (added < 0)
-            lr_bulk_error(b, errors, row->number, "domain", "out of memory");
+        return;
     }
     int64_t emp = 0, fit = 0;
     int64_t acv = 0;
@@ -46,9 +41,7 @@ static void take_row(struct lr_bulk *b, const struct lr_bulk_row *row, struct lr
     if (f != NULL && (row->from_json_string[COL_FIT] || !lr_parse_i64(f, 0, 100, &fit)))
         lr_bulk_error(b, errors, row->number, "fit_score",
                       "must be an integer from 0 to 100, or empty");
-    if (b->errors_total != before)
-        return;
-    char line[LR_DOMAIN_MAX + 96];
+    char line[LR_DOMAIN_MAX + 128];
     char es[24] = "\\N", as[24] = "\\N", fs[24] = "\\N";
     if (e != NULL)
         snprintf(es, sizeof es, "%lld", (long long)emp);
@@ -56,55 +49,68 @@ static void take_row(struct lr_bulk *b, const struct lr_bulk_row *row, struct lr
         snprintf(as, sizeof as, "%lld", (long long)acv);
     if (f != NULL)
         snprintf(fs, sizeof fs, "%lld", (long long)fit);
-    int n = snprintf(line, sizeof line, "%s\t%s\t%s\t%s\n", domain, es, as, fs);
-    lr_buf_append(copy, line, (size_t)n);
+    int n = snprintf(line, sizeof line, "%zu\t%s\t%s\t%c\t%s\t%c\t%s\t%c\n", row->number, domain,
+                     es, row->present[COL_EMPLOYEES] ? 't' : 'f', as,
+                     row->present[COL_ACV] ? 't' : 'f', fs, row->present[COL_FIT] ? 't' : 'f');
+    lr_copy_put(copy, line, (size_t)n);
 }
 
 void lr_api_accounts_put(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
 {
     struct lr_bulk b;
     json_t *errors = json_array();
-    const char *detail = NULL;
-    int rc = lr_bulk_open(&b, lr_req_header(req, "Content-Type"), req->body, req->body_len, COLUMNS,
-                          4, errors, &detail);
+    int rc = lr_bulk_open(&b, req, COLUMNS, NCOLS, errors);
     if (rc != 0) {
-        lr_bulk_problem(resp, rc, "Invalid load", detail, errors);
+        lr_bulk_problem(resp, rc, "Invalid load", b.detail, errors);
         lr_bulk_close(&b);
         return;
     }
-    struct lr_strset seen;
-    lr_strset_init(&seen);
-    struct lr_buf copy = {0};
-    struct lr_bulk_row row;
-    size_t rows = 0;
-    int more;
-    while ((more = lr_bulk_next(&b, &row, errors)) != 0) {
-        rows++;
-        if (more > 0)
-            take_row(&b, &row, &seen, &copy, errors);
-    }
-    lr_strset_free(&seen);
-    size_t bad = b.errors_total;
-    lr_bulk_close(&b);
-    if (bad > 0 || copy.failed) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "%zu problems in %zu rows; nothing was loaded", bad, rows);
-        lr_problem(resp, 422, "validation", "Invalid load", msg, errors);
-        lr_buf_free(&copy);
-        return;
-    }
-    json_decref(errors);
+    /* The body is on local disk (or in memory), so the transaction opened here never
+     * waits on the client while the rows stream into COPY. */
     struct lr_db_conn *c;
+    struct lr_copy copy;
     enum lr_db_status s = lr_db_acquire(app->pool, &c);
-    if (s == LR_DB_OK) {
-        s = lr_accounts_load(c, copy.data ? copy.data : "", copy.len, rows, req->actor);
+    if (s == LR_DB_OK && (s = lr_accounts_load_begin(c, &copy)) != LR_DB_OK)
         lr_db_release(app->pool, c);
-    }
-    lr_buf_free(&copy);
     if (s != LR_DB_OK) {
+        json_decref(errors);
+        lr_bulk_close(&b);
         lr_problem_db(resp, app, s);
         return;
     }
+    struct lr_bulk_row row;
+    size_t rows = 0;
+    int more;
+    while ((more = lr_bulk_next(&b, &row, errors)) != 0 && more != -2) {
+        rows++;
+        if (more > 0)
+            take_row(&b, &row, &copy, errors);
+    }
+    if (more == -2) {
+        lr_copy_abort(&copy);
+        lr_db_release(app->pool, c);
+        lr_bulk_problem(resp, (int)b.status, "Invalid load", b.detail, errors);
+        lr_bulk_close(&b);
+        return;
+    }
+    size_t bad = b.errors_total, dups = 0;
+    lr_bulk_close(&b);
+    json_t *sql_errors = json_array();
+    s = lr_accounts_load_end(&copy, bad == 0, rows, req->actor, sql_errors, &dups);
+    lr_db_release(app->pool, c);
+    lr_bulk_merge_errors(errors, sql_errors);
+    if (s != LR_DB_OK) {
+        json_decref(errors);
+        lr_problem_db(resp, app, s);
+        return;
+    }
+    if (bad + dups > 0) {
+        char msg[200];
+        lr_bulk_problems_detail(msg, sizeof msg, bad + dups, rows, "nothing was loaded");
+        lr_problem(resp, 422, "validation", "Invalid load", msg, errors);
+        return;
+    }
+    json_decref(errors);
     lr_resp_json(resp, 200, json_pack("{s:I}", "count", (json_int_t)rows));
 }
 

@@ -1,6 +1,7 @@
-/* Bulk bodies as rows of text cells. */
+/* Bulk bodies as rows of text cells, read incrementally from the spooled body. */
 #include "api/bulk.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -23,6 +24,16 @@ bool lr_bulk_is_csv(const char *content_type)
     return type_is(content_type, "text/csv");
 }
 
+char *lr_bulk_trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = '\0';
+    return s;
+}
+
 void lr_bulk_error(struct lr_bulk *b, json_t *errors, size_t row, const char *field,
                    const char *message)
 {
@@ -33,75 +44,167 @@ void lr_bulk_error(struct lr_bulk *b, json_t *errors, size_t row, const char *fi
                                             field, "message", message));
 }
 
-int lr_bulk_open(struct lr_bulk *b, const char *content_type, const char *body, size_t len,
-                 const char *const *columns, int ncols, json_t *errors, const char **detail)
+static json_int_t row_of(const json_t *e)
+{
+    return json_integer_value(json_object_get(e, "row"));
+}
+
+void lr_bulk_merge_errors(json_t *errors, json_t *sql_errors)
+{
+    json_t *merged = json_array();
+    size_t i = 0, j = 0, ni = json_array_size(errors), nj = json_array_size(sql_errors);
+    while (json_array_size(merged) < LR_BULK_MAX_ERRORS && (i < ni || j < nj)) {
+        bool left = j >= nj || (i < ni && row_of(json_array_get(errors, i)) <=
+                                              row_of(json_array_get(sql_errors, j)));
+        json_array_append(merged,
+                          left ? json_array_get(errors, i++) : json_array_get(sql_errors, j++));
+    }
+    json_array_clear(errors);
+    json_array_extend(errors, merged);
+    json_decref(merged);
+    json_decref(sql_errors);
+}
+
+void lr_bulk_problems_detail(char *out, size_t size, size_t problems, size_t rows,
+                             const char *outcome)
+{
+    if (problems > LR_BULK_MAX_ERRORS)
+        snprintf(out, size, "%zu problems in %zu rows (the first %d are listed); %s", problems,
+                 rows, LR_BULK_MAX_ERRORS, outcome);
+    else
+        snprintf(out, size, "%zu problems in %zu rows; %s", problems, rows, outcome);
+}
+
+static void join_names(char *out, size_t size, const struct lr_bulk_column *cols, int ncols,
+                       char *const *fields, int nfields)
+{
+    out[0] = '\0';
+    int n = cols ? ncols : nfields;
+    for (int i = 0; i < n; i++) {
+        if (i > 0)
+            strncat(out, ",", size - strlen(out) - 1);
+        strncat(out, cols ? cols[i].name : fields[i], size - strlen(out) - 1);
+    }
+}
+
+static void header_problem(struct lr_bulk *b, json_t *errors, const char *message,
+                           const char *column, const char *received, const char *expected)
+{
+    json_t *e = json_pack("{s:s, s:s, s:s, s:s}", "field", "header", "message", message, "received",
+                          received, "expected", expected);
+    if (column != NULL)
+        json_object_set_new(e, "column", json_string(column));
+    json_array_append_new(errors, e);
+    if (b->detail[0] == '\0') {
+        char required[128] = "";
+        for (int c = 0; c < b->ncols; c++)
+            if (b->columns[c].required) {
+                if (required[0] != '\0')
+                    strncat(required, " and ", sizeof required - strlen(required) - 1);
+                strncat(required, b->columns[c].name, sizeof required - strlen(required) - 1);
+            }
+        snprintf(b->detail, sizeof b->detail,
+                 "%s; the header received was \"%s\"; the expected header is \"%s\" (names in "
+                 "any order, without regard to case; %s required, the others optional)",
+                 message, received, expected, required);
+    }
+}
+
+static int open_csv(struct lr_bulk *b, FILE *f, json_t *errors)
+{
+    b->csv_mode = true;
+    for (int c = 0; c < b->ncols; c++)
+        b->colmap[c] = -1;
+    if (f == NULL)
+        lr_csv_init(&b->csv, "", 0);
+    else if (lr_csv_init_file(&b->csv, f, 0) != 0)
+        return snprintf(b->detail, sizeof b->detail, "out of memory"), 500;
+    char *fields[LR_CSV_MAX_FIELDS];
+    int n = lr_csv_next(&b->csv, fields);
+    if (n == -2)
+        return snprintf(b->detail, sizeof b->detail, "the body cannot be read"), 500;
+    char expected[256], received[256];
+    join_names(expected, sizeof expected, b->columns, b->ncols, NULL, 0);
+    if (n <= 0) {
+        header_problem(b, errors, n == 0 ? "the CSV has no header" : "the header is malformed",
+                       NULL, "", expected);
+        return 422;
+    }
+    for (int i = 0; i < n; i++)
+        fields[i] = lr_bulk_trim(fields[i]);
+    join_names(received, sizeof received, NULL, 0, fields, n);
+    for (int i = 0; i < n; i++) {
+        int found = -1;
+        for (int c = 0; c < b->ncols; c++)
+            if (strcasecmp(fields[i], b->columns[c].name) == 0)
+                found = c;
+        char msg[200];
+        if (found < 0) {
+            snprintf(msg, sizeof msg, "unknown column \"%.100s\"", fields[i]);
+            header_problem(b, errors, msg, fields[i], received, expected);
+        } else if (b->colmap[found] >= 0) {
+            snprintf(msg, sizeof msg, "the column \"%s\" appears twice", b->columns[found].name);
+            header_problem(b, errors, msg, b->columns[found].name, received, expected);
+        } else {
+            b->colmap[found] = i;
+        }
+    }
+    for (int c = 0; c < b->ncols; c++)
+        if (b->columns[c].required && b->colmap[c] < 0) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "the required column \"%s\" is missing", b->columns[c].name);
+            header_problem(b, errors, msg, b->columns[c].name, received, expected);
+        }
+    b->header_fields = n;
+    return json_array_size(errors) > 0 ? 422 : 0;
+}
+
+int lr_bulk_open(struct lr_bulk *b, const struct lr_request *req,
+                 const struct lr_bulk_column *columns, int ncols, json_t *errors)
 {
     memset(b, 0, sizeof *b);
     b->columns = columns;
     b->ncols = ncols;
-    if (lr_bulk_is_csv(content_type)) {
-        b->csv_mode = true;
-        lr_csv_init(&b->csv, body, len);
-        const char *f[LR_CSV_MAX_FIELDS];
-        int n = lr_csv_next(&b->csv, f);
-        for (int c = 0; c < ncols; c++)
-            b->colmap[c] = -1;
-        bool bad = n <= 0;
-        for (int i = 0; i < n; i++) {
-            int found = -1;
-            for (int c = 0; c < ncols; c++)
-                if (strcmp(f[i], columns[c]) == 0)
-                    found = c;
-            if (found < 0 || b->colmap[found] >= 0) {
-                bad = true;
-                break;
-            }
-            b->colmap[found] = i;
-        }
-        b->header_fields = n;
-        if (bad || b->colmap[0] < 0) {
-            char msg[256] = "the header must name the columns";
-            for (int c = 0; c < ncols; c++) {
-                strncat(msg, c ? "," : " ", sizeof msg - strlen(msg) - 1);
-                strncat(msg, columns[c], sizeof msg - strlen(msg) - 1);
-            }
-            lr_json_field_error(errors, "header", msg);
-            *detail = "the CSV header is not the expected one";
-            return 422;
-        }
-        return 0;
-    }
-    if (!type_is(content_type, "application/json")) {
-        *detail = "send text/csv or application/json";
+    const char *ct = lr_req_header(req, "Content-Type");
+    bool csv = lr_bulk_is_csv(ct);
+    if (!csv && !type_is(ct, "application/json")) {
+        snprintf(b->detail, sizeof b->detail, "send text/csv or application/json");
         return 415;
     }
-    json_error_t jerr;
-    b->doc = lr_json_parse(body, len, &jerr);
-    if (b->doc == NULL) {
-        *detail = "malformed JSON";
-        return 400;
+    /* One code path reads a FILE: the server's spool file, or the body in memory. */
+    FILE *f = req->body_file;
+    if (f == NULL && req->body_len > 0) {
+        f = b->own_file = fmemopen((void *)req->body, req->body_len, "r");
+        if (f == NULL) {
+            snprintf(b->detail, sizeof b->detail, "out of memory");
+            return 500;
+        }
     }
-    if (!json_is_array(b->doc)) {
-        lr_json_field_error(errors, "", "must be a JSON array of objects");
-        *detail = "the body must be a JSON array";
-        return 422;
+    if (csv)
+        return open_csv(b, f, errors);
+    if (lr_jarr_init(&b->jarr, f, 0, LR_BULK_MAX_ELEMENT) != 0) {
+        snprintf(b->detail, sizeof b->detail, "out of memory");
+        return 500;
     }
-    b->lits = lr_json_number_literals(body, len);
     return 0;
 }
 
 static int next_csv(struct lr_bulk *b, struct lr_bulk_row *row, json_t *errors)
 {
-    const char *f[LR_CSV_MAX_FIELDS];
+    char *f[LR_CSV_MAX_FIELDS];
     int n = lr_csv_next(&b->csv, f);
     if (n == 0)
         return 0;
+    if (n == -2) {
+        b->status = 500;
+        snprintf(b->detail, sizeof b->detail, "the body cannot be read");
+        return -2;
+    }
     row->number = ++b->next_index;
     if (n < 0) {
-        lr_bulk_error(b, errors, row->number, "", "malformed CSV record");
-        /* resynchronise at the next line */
-        const char *eol = memchr(b->csv.p, '\n', (size_t)(b->csv.end - b->csv.p));
-        b->csv.p = eol ? eol + 1 : b->csv.end;
+        char msg[96];
+        snprintf(msg, sizeof msg, "the record %s", b->csv.error);
+        lr_bulk_error(b, errors, row->number, "", msg);
         return -1;
     }
     if (n != b->header_fields) {
@@ -112,46 +215,118 @@ static int next_csv(struct lr_bulk *b, struct lr_bulk_row *row, json_t *errors)
     }
     for (int c = 0; c < b->ncols; c++) {
         int i = b->colmap[c];
-        row->cell[c] = (i >= 0 && i < n && f[i][0] != '\0') ? f[i] : NULL;
+        const char *v = i >= 0 ? lr_bulk_trim(f[i]) : NULL;
+        row->cell[c] = v != NULL && v[0] != '\0' ? v : NULL;
+        row->present[c] = i >= 0;
         row->from_json_string[c] = false;
     }
     return 1;
 }
 
+static int json_fail(struct lr_bulk *b, unsigned status, const char *what)
+{
+    b->status = status;
+    snprintf(b->detail, sizeof b->detail, "%s", what);
+    return -2;
+}
+
+static int json_cell(struct lr_bulk *b, struct lr_bulk_row *row, int c, json_t *errors)
+{
+    const char *name = b->columns[c].name;
+    const json_t *v = json_object_get(b->obj, name);
+    row->cell[c] = NULL;
+    row->present[c] = v != NULL;
+    row->from_json_string[c] = false;
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        row->from_json_string[c] = true;
+        row->cell[c] = s;
+        if (strlen(s) < LR_BULK_CELL) {
+            memcpy(b->cellbuf[c], s, strlen(s) + 1);
+            row->cell[c] = lr_bulk_trim(b->cellbuf[c]);
+        }
+        return 0;
+    }
+    if (json_is_integer(v)) {
+        snprintf(b->cellbuf[c], LR_BULK_CELL, "%lld", (long long)json_integer_value(v));
+        row->cell[c] = b->cellbuf[c];
+        return 0;
+    }
+    if (json_is_real(v)) {
+        /* the literal as written, so that an amount never passes through a double */
+        if (b->lits == NULL)
+            b->lits = lr_json_number_literals(b->elem, b->elem_len);
+        char pointer[64];
+        snprintf(pointer, sizeof pointer, "/%s", name);
+        row->cell[c] = json_string_value(json_object_get(b->lits, pointer));
+        if (row->cell[c] != NULL)
+            return 0;
+        lr_bulk_error(b, errors, row->number, name, "cannot be read (out of memory)");
+        return -1;
+    }
+    lr_bulk_error(b, errors, row->number, name, "must be a string or a number");
+    return -1;
+}
+
 static int next_json(struct lr_bulk *b, struct lr_bulk_row *row, json_t *errors)
 {
-    if (b->next_index >= json_array_size(b->doc))
+    json_decref(b->obj);
+    json_decref(b->lits);
+    b->obj = b->lits = NULL;
+    enum lr_jarr_rc rc = lr_jarr_next(&b->jarr, &b->elem, &b->elem_len);
+    char msg[200];
+    switch (rc) {
+    case LR_JARR_END:
         return 0;
-    size_t idx = b->next_index++;
-    row->number = idx + 1;
-    const json_t *obj = json_array_get(b->doc, idx);
-    if (!json_is_object(obj)) {
+    case LR_JARR_NOT_ARRAY:
+        lr_json_field_error(errors, "", "must be a JSON array of objects");
+        return json_fail(b, 422, "the body must be a JSON array");
+    case LR_JARR_MALFORMED:
+        snprintf(msg, sizeof msg, "malformed JSON near byte %zu: %s", b->jarr.offset,
+                 b->jarr.error);
+        return json_fail(b, 400, msg);
+    case LR_JARR_FAILED:
+        return json_fail(b, 500, b->jarr.error);
+    case LR_JARR_TOO_LARGE:
+        row->number = ++b->next_index;
+        lr_bulk_error(b, errors, row->number, "", "is larger than 64 KiB");
+        return -1;
+    case LR_JARR_ELEMENT:
+        break;
+    }
+    row->number = ++b->next_index;
+    json_error_t jerr;
+    b->obj = lr_json_parse(b->elem, b->elem_len, &jerr);
+    if (b->obj == NULL) {
+        snprintf(msg, sizeof msg, "malformed JSON in row %zu: %s", row->number, jerr.text);
+        return json_fail(b, 400, msg);
+    }
+    if (!json_is_object(b->obj)) {
         lr_bulk_error(b, errors, row->number, "", "must be an object");
         return -1;
     }
-    int rc = 1;
-    for (int c = 0; c < b->ncols; c++) {
-        const json_t *v = json_object_get(obj, b->columns[c]);
-        row->cell[c] = NULL;
-        row->from_json_string[c] = false;
-        if (v == NULL || json_is_null(v))
-            continue;
-        if (json_is_string(v)) {
-            row->cell[c] = json_string_value(v);
-            row->from_json_string[c] = true;
-        } else if (json_is_integer(v)) {
-            snprintf(b->numbuf[c], sizeof b->numbuf[c], "%lld", (long long)json_integer_value(v));
-            row->cell[c] = b->numbuf[c];
-        } else if (json_is_real(v)) {
-            char pointer[64];
-            snprintf(pointer, sizeof pointer, "/%zu/%s", idx, b->columns[c]);
-            row->cell[c] = json_string_value(json_object_get(b->lits, pointer));
-        } else {
-            lr_bulk_error(b, errors, row->number, b->columns[c], "must be a string or a number");
-            rc = -1;
+    int result = 1;
+    const char *key;
+    json_t *value;
+    json_object_foreach(b->obj, key, value)
+    {
+        int c = 0;
+        while (c < b->ncols && strcmp(key, b->columns[c].name) != 0)
+            c++;
+        if (c == b->ncols) {
+            char expected[128], unknown[200];
+            join_names(expected, sizeof expected, b->columns, b->ncols, NULL, 0);
+            snprintf(unknown, sizeof unknown, "is not a column; the columns are %.127s", expected);
+            lr_bulk_error(b, errors, row->number, key, unknown);
+            result = -1;
         }
     }
-    return rc;
+    for (int c = 0; c < b->ncols; c++)
+        if (json_cell(b, row, c, errors) != 0)
+            result = -1;
+    return result;
 }
 
 int lr_bulk_next(struct lr_bulk *b, struct lr_bulk_row *row, json_t *errors)
@@ -162,9 +337,14 @@ int lr_bulk_next(struct lr_bulk *b, struct lr_bulk_row *row, json_t *errors)
 void lr_bulk_close(struct lr_bulk *b)
 {
     lr_csv_free(&b->csv);
-    json_decref(b->doc);
+    lr_jarr_free(&b->jarr);
+    json_decref(b->obj);
     json_decref(b->lits);
-    b->doc = b->lits = NULL;
+    b->obj = b->lits = NULL;
+    if (b->own_file != NULL)
+        fclose(b->own_file);
+    b->own_file = NULL;
+    malloc_trim(0);
 }
 
 void lr_bulk_problem(struct lr_response *resp, int rc, const char *title_422, const char *detail,
@@ -176,7 +356,10 @@ void lr_bulk_problem(struct lr_response *resp, int rc, const char *title_422, co
     } else if (rc == 400) {
         json_decref(errors);
         lr_problem(resp, 400, "malformed-json", "Bad request", detail, NULL);
-    } else {
+    } else if (rc == 422) {
         lr_problem(resp, 422, "validation", title_422, detail, errors);
+    } else {
+        json_decref(errors);
+        lr_problem(resp, 500, "internal", "Internal error", detail, NULL);
     }
 }

@@ -130,10 +130,14 @@ int lr_event_parse(const char *body, size_t len, struct lr_event *ev, json_t *er
                             "must be lead.created, opportunity.created or opportunity.updated");
 
     const char *ts = json_string_value(json_object_get(doc, "timestamp"));
-    if (ts == NULL || strlen(ts) >= sizeof ev->timestamp || lr_rfc3339_parse(ts, &ev->ts_usec))
-        lr_json_field_error(errors, "timestamp", "must be an RFC 3339 date-time");
-    else
+    if (ts == NULL || strlen(ts) >= sizeof ev->timestamp || lr_rfc3339_parse(ts, &ev->ts_usec) ||
+        lr_rfc3339_format_usec(ev->ts_usec, ev->ts_utc)) {
+        lr_json_field_error(errors, "timestamp",
+                            "must be an RFC 3339 date-time from 0001-01-01T00:00:00Z to "
+                            "9999-12-31T23:59:59Z, offsets up to +-15:59");
+    } else {
         snprintf(ev->timestamp, sizeof ev->timestamp, "%s", ts);
+    }
 
     const json_t *data = json_object_get(doc, "data");
     if (!json_is_object(data)) {
@@ -158,6 +162,10 @@ int lr_event_parse(const char *body, size_t len, struct lr_event *ev, json_t *er
             snprintf(ev->stage, sizeof ev->stage, "%s", stage);
         }
     }
+    /* The whole body is parsed as jsonb when stored: a number PostgreSQL cannot hold,
+     * even in an unknown field, must be the sender's 422, not a 500 it retries forever. */
+    if (lits != NULL)
+        lr_json_storable_errors(lits, errors);
     json_decref(lits);
     return json_array_size(errors) ? 422 : 0;
 }

@@ -31,6 +31,24 @@ static void sha256_hex(const char *data, size_t len, char out[65])
         snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
+/* "webhook:<id>", cut to the buffer at a character boundary: the actor is stored as
+ * text, and half a UTF-8 character would make the database refuse the whole event. */
+static void actor_of(const char *id, char *out, size_t size)
+{
+    int n = snprintf(out, size, "webhook:%s", id);
+    if (n < 0 || (size_t)n < size)
+        return;
+    size_t len = strlen(out), start = len;
+    while (start > 0 && ((unsigned char)out[start - 1] & 0xC0) == 0x80)
+        start--;
+    if (start == 0)
+        return;
+    unsigned char lead = (unsigned char)out[start - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (len - (start - 1) < need)
+        out[start - 1] = '\0';
+}
+
 void lr_api_events_post(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
 {
     if (!is_json_type(lr_req_header(req, "Content-Type"))) {
@@ -44,11 +62,14 @@ void lr_api_events_post(struct lr_app *app, struct lr_request *req, struct lr_re
                    "the webhook-id header is required: it is the idempotency key", NULL);
         return;
     }
-    if (strlen(id) > 255) {
+    /* The id is stored as text and echoed as event_id in JSON: bytes that are not UTF-8
+     * would make the database (or the answer) fail after the sender was accepted. */
+    if (!lr_utf8_printable(id, 1, 255)) {
         json_t *errors = json_array();
-        lr_json_field_error(errors, "webhook-id", "must be 1-255 characters");
-        lr_problem(resp, 422, "validation", "Unprocessable event", "the webhook-id is too long",
-                   errors);
+        lr_json_field_error(errors, "webhook-id",
+                            "must be 1-255 characters of UTF-8 text without control characters");
+        lr_problem(resp, 422, "validation", "Unprocessable event",
+                   "the webhook-id is not a valid idempotency key", errors);
         return;
     }
     enum lr_webhook_verdict v = lr_webhook_verify(
@@ -81,7 +102,7 @@ void lr_api_events_post(struct lr_app *app, struct lr_request *req, struct lr_re
     }
     json_decref(errors);
     sha256_hex(req->body, req->body_len, env.body_sha256);
-    snprintf(req->actor, sizeof req->actor, "webhook:%s", id);
+    actor_of(id, req->actor, sizeof req->actor);
     if (env.ev.type == LR_EVENT_LEAD_CREATED)
         lr_lead_event(app, req, resp, &env);
     else

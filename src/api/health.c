@@ -1,8 +1,12 @@
-/* Liveness and readiness. Readiness means PostgreSQL answers and the schema is the
- * one this binary was built for. */
+/* Liveness and readiness. Readiness means this process is not shutting down,
+ * PostgreSQL answers and the schema is the one this binary was built for. It answers
+ * within readyz_timeout_ms whatever PostgreSQL does: a probe that hangs is as useless
+ * to a load balancer as none. */
 #include "api/api.h"
 #include "db/migrations.h"
 #include "util/json.h"
+
+#include <stdio.h>
 
 void lr_api_healthz(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
 {
@@ -11,25 +15,41 @@ void lr_api_healthz(struct lr_app *app, struct lr_request *req, struct lr_respon
     lr_resp_json(resp, 200, json_pack("{s:s}", "status", "ok"));
 }
 
+static void not_ready(struct lr_app *app, struct lr_response *resp, const char *slug,
+                      const char *detail)
+{
+    lr_problem(resp, 503, slug, "Not ready", detail, NULL);
+    resp->retry_after = app->cfg.retry_after_sec;
+}
+
 void lr_api_readyz(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
 {
     (void)req;
+    /* At SIGTERM the load balancer must stop sending at once, database or not. */
+    if (atomic_load(&app->draining)) {
+        not_ready(app, resp, "draining", "the server is shutting down");
+        return;
+    }
+    /* The pool's probe connection, not a serving one: a pool saturated by slow requests
+     * is no reason to take a replica out of rotation (which would only shift the load
+     * onto the others), while a database that does not answer the probe in time is. */
     struct lr_db_conn *c;
-    enum lr_db_status s = lr_db_acquire(app->pool, &c);
+    enum lr_db_status s = lr_db_acquire_probe(app->pool, app->cfg.readyz_timeout_ms, &c);
     int64_t version = 0;
     if (s == LR_DB_OK) {
         s = lr_schema_current(c, &version);
         lr_db_release(app->pool, c);
     }
     if (s != LR_DB_OK) {
-        lr_problem(resp, 503, "not-ready", "Not ready", "PostgreSQL is unreachable", NULL);
-        resp->retry_after = app->cfg.retry_after_sec;
+        char detail[96];
+        snprintf(detail, sizeof detail, "PostgreSQL is unreachable or did not answer within %u ms",
+                 app->cfg.readyz_timeout_ms);
+        not_ready(app, resp, "not-ready", detail);
         return;
     }
     if (version < lr_schema_target()) {
-        lr_problem(resp, 503, "not-ready", "Not ready",
-                   "the database schema is behind this binary: run `leadrouter migrate`", NULL);
-        resp->retry_after = app->cfg.retry_after_sec;
+        not_ready(app, resp, "not-ready",
+                  "the database schema is behind this binary: run `leadrouter migrate`");
         return;
     }
     lr_resp_json(resp, 200,

@@ -84,7 +84,7 @@ static void to_write(struct lead_job *job)
         .body_sha256 = job->env->body_sha256,
         .lead_id = ev->id,
         .domain = ev->has_domain ? ev->domain : NULL,
-        .event_ts = ev->timestamp,
+        .event_ts = ev->ts_utc,
         .body_json = job->req->body,
         .decision = &job->d,
         .rules_version = job->rules_version,

@@ -8,11 +8,9 @@
 #include "db/bulk_store.h"
 #include "routing/domain.h"
 #include "routing/period.h"
-#include "util/buf.h"
 #include "util/json.h"
-#include "util/strset.h"
 
-static const char *const COLUMNS[] = {"domain", "owner_rep_id"};
+static const struct lr_bulk_column COLUMNS[] = {{"domain", true}, {"owner_rep_id", true}};
 
 static bool period_ok(struct lr_request *req, struct lr_response *resp)
 {
@@ -24,35 +22,32 @@ static bool period_ok(struct lr_request *req, struct lr_response *resp)
     return false;
 }
 
+/* Validates one row and puts its COPY line; the valid one of domain and owner is put
+ * even when the other is bad, so that SQL still checks it for duplicates or an unknown
+ * owner (nothing is written when any row is bad). */
 static void take_row(struct lr_bulk *b, const struct lr_bulk_row *row, const struct lr_rules *rules,
-                     struct lr_strset *seen, struct lr_buf *copy, json_t *errors)
+                     struct lr_copy *copy, json_t *errors)
 {
-    size_t before = b->errors_total;
     char domain[LR_DOMAIN_MAX + 1];
     const char *d = row->cell[0], *owner = row->cell[1];
-    if (d == NULL || !lr_domain_normalize(d, NULL, domain) || !lr_domain_valid(domain)) {
+    bool domain_ok = false;
+    if (d == NULL || !lr_domain_normalize(d, NULL, domain) || !lr_domain_valid(domain))
         lr_bulk_error(b, errors, row->number, "domain", "must be a domain such as acme.io");
-    } else if (lr_rules_is_freemail(rules, domain)) {
+    else if (lr_rules_is_freemail(rules, domain))
         lr_bulk_error(b, errors, row->number, "domain",
                       "is a free-mail domain, which never matches an account");
-    } else {
-        int added = lr_strset_add(seen, domain);
-        if (added == 0)
-            lr_bulk_error(b, errors, row->number, "domain",
-                          "appears more than once: an account has at most one named owner in a "
-                          "period");
-        else if (added < 0)
-            lr_bulk_error(b, errors, row->number, "domain", "out of memory");
-    }
+    else
+        domain_ok = true;
     bool owner_ok = owner != NULL && lr_id_valid(owner) && strpbrk(owner, "\t\\") == NULL;
     if (!owner_ok)
         lr_bulk_error(b, errors, row->number, "owner_rep_id",
                       "must be a rep id of 1-128 printable characters");
-    if (b->errors_total != before)
+    if (!domain_ok && !owner_ok)
         return;
     char line[32 + LR_DOMAIN_MAX + LR_ID_MAX];
-    int n = snprintf(line, sizeof line, "%zu\t%s\t%s\n", row->number, domain, owner);
-    lr_buf_append(copy, line, (size_t)n);
+    int n = snprintf(line, sizeof line, "%zu\t%s\t%s\n", row->number, domain_ok ? domain : "\\N",
+                     owner_ok ? owner : "\\N");
+    lr_copy_put(copy, line, (size_t)n);
 }
 
 void lr_api_named_put(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
@@ -61,18 +56,20 @@ void lr_api_named_put(struct lr_app *app, struct lr_request *req, struct lr_resp
         return;
     struct lr_bulk b;
     json_t *errors = json_array();
-    const char *detail = NULL;
-    int rc = lr_bulk_open(&b, lr_req_header(req, "Content-Type"), req->body, req->body_len, COLUMNS,
-                          2, errors, &detail);
+    int rc = lr_bulk_open(&b, req, COLUMNS, 2, errors);
     if (rc != 0) {
-        lr_bulk_problem(resp, rc, "Invalid list", detail, errors);
+        lr_bulk_problem(resp, rc, "Invalid list", b.detail, errors);
         lr_bulk_close(&b);
         return;
     }
+    /* The body is on local disk (or in memory), so the transaction opened here never
+     * waits on the client while the rows stream into COPY. */
     struct lr_db_conn *c;
+    struct lr_copy copy;
     enum lr_db_status s = lr_db_acquire(app->pool, &c);
     const struct lr_rules *rules = NULL;
-    if (s == LR_DB_OK && (s = lr_db_current_rules(c, &rules)) != LR_DB_OK)
+    if (s == LR_DB_OK && ((s = lr_db_current_rules(c, &rules)) != LR_DB_OK ||
+                          (s = lr_named_load_begin(c, &copy)) != LR_DB_OK))
         lr_db_release(app->pool, c);
     if (s != LR_DB_OK) {
         json_decref(errors);
@@ -80,36 +77,37 @@ void lr_api_named_put(struct lr_app *app, struct lr_request *req, struct lr_resp
         lr_problem_db(resp, app, s);
         return;
     }
-    struct lr_strset seen;
-    lr_strset_init(&seen);
-    struct lr_buf copy = {0};
     struct lr_bulk_row row;
     size_t rows = 0;
     int more;
-    while ((more = lr_bulk_next(&b, &row, errors)) != 0) {
+    while ((more = lr_bulk_next(&b, &row, errors)) != 0 && more != -2) {
         rows++;
         if (more > 0)
-            take_row(&b, &row, rules, &seen, &copy, errors);
+            take_row(&b, &row, rules, &copy, errors);
     }
-    lr_strset_free(&seen);
-    size_t bad = b.errors_total;
+    if (more == -2) {
+        lr_copy_abort(&copy);
+        lr_db_release(app->pool, c);
+        lr_bulk_problem(resp, (int)b.status, "Invalid list", b.detail, errors);
+        lr_bulk_close(&b);
+        return;
+    }
+    size_t bad = b.errors_total, sql_bad = 0;
     lr_bulk_close(&b);
     struct lr_named_counts counts = {0};
-    if (bad == 0 && !copy.failed) {
-        s = lr_named_replace(c, req->params[0], copy.data ? copy.data : "", copy.len, req->actor,
-                             &counts, errors);
-        bad = json_array_size(errors);
-    }
+    json_t *sql_errors = json_array();
+    s = lr_named_load_end(&copy, req->params[0], bad == 0, req->actor, &counts, sql_errors,
+                          &sql_bad);
     lr_db_release(app->pool, c);
-    lr_buf_free(&copy);
+    lr_bulk_merge_errors(errors, sql_errors);
     if (s != LR_DB_OK) {
         json_decref(errors);
         lr_problem_db(resp, app, s);
         return;
     }
-    if (bad > 0 || copy.failed) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "%zu problems in %zu rows; the list was not replaced", bad, rows);
+    if (bad + sql_bad > 0) {
+        char msg[200];
+        lr_bulk_problems_detail(msg, sizeof msg, bad + sql_bad, rows, "the list was not replaced");
         lr_problem(resp, 422, "validation", "Invalid list", msg, errors);
         return;
     }

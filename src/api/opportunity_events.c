@@ -140,7 +140,7 @@ static enum lr_db_status decide_and_write(struct lr_db_conn *c, struct lr_reques
         .opportunity_id = ev->id,
         .webhook_id = env->webhook_id,
         .event_type = ev->type_name,
-        .event_ts = ev->timestamp,
+        .event_ts = ev->ts_utc,
         .body_json = req->body,
         .lead_id = lead_id,
         .domain = domain,

@@ -45,7 +45,56 @@ void lr_api_reviews_list(struct lr_app *app, struct lr_request *req, struct lr_r
     free(json);
 }
 
-/* Returns 0, 400 (detail written) or 422 (errors filled). note points into *doc. */
+static const char *const RESOLVE_KEYS[] = {"queue", "note", NULL};
+
+#define NO_CLAIMING                                                                                \
+    "no manual claiming (SPEC 2.7): no endpoint assigns a chosen rep to a lead or "                \
+    "opportunity; a review item is resolved to a queue and the rules pick the rep inside it"
+
+/* Words that make a key name a person to hand the subject to (rep_id, owner, assignee,
+ * ownerRepId, claimed_by, ...). */
+static const char *const REP_WORDS[] = {
+    "rep",     "reps",     "repid",     "salesrep", "representative", "owner",    "owners",
+    "ownerid", "assignee", "assignees", "assign",   "assigned",       "assignto", "assignment",
+    "claim",   "claimed",  "claimer",   "claimant", "claimedby",      NULL};
+
+static bool is_rep_word(const char *w, size_t n)
+{
+    for (size_t i = 0; REP_WORDS[i] != NULL; i++)
+        if (strlen(REP_WORDS[i]) == n && strncmp(REP_WORDS[i], w, n) == 0)
+            return true;
+    return false;
+}
+
+/* Splits the key into lower-case words at punctuation and at camelCase humps. */
+static bool names_a_rep(const char *key)
+{
+    char word[64];
+    size_t n = 0;
+    for (const char *p = key;; p++) {
+        unsigned char ch = (unsigned char)*p;
+        bool alnum =
+            (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+        bool hump = ch >= 'A' && ch <= 'Z' && p > key && p[-1] >= 'a' && p[-1] <= 'z';
+        if (!alnum || hump) {
+            if (n > 0 && n < sizeof word && is_rep_word(word, n))
+                return true;
+            n = 0;
+        }
+        if (ch == '\0')
+            return false;
+        if (alnum && n < sizeof word)
+            word[n++] = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+        else if (alnum)
+            n = sizeof word; /* too long to be one of the words */
+    }
+}
+
+/* parse_resolve found a key that names a rep: 422 citing the no-claiming rule. */
+#define CLAIMS_A_REP (-1)
+
+/* Returns 0, 400 (detail written), 422 or CLAIMS_A_REP (errors filled). note points into
+ * *doc. */
 static int parse_resolve(const struct lr_request *req, enum lr_segment *queue, const char **note,
                          json_t **doc, json_t *errors, char *detail, size_t dlen)
 {
@@ -59,6 +108,18 @@ static int parse_resolve(const struct lr_request *req, enum lr_segment *queue, c
         lr_json_field_error(errors, "", "must be a JSON object");
         return 422;
     }
+    /* A rep in the body is a claim, not a typo: it is refused under the rule it breaks,
+     * before anything else is looked at. */
+    const char *key;
+    json_t *v;
+    json_object_foreach(*doc, key, v)
+    {
+        if (names_a_rep(key))
+            lr_json_field_error(errors, key, NO_CLAIMING);
+    }
+    if (json_array_size(errors) > 0)
+        return CLAIMS_A_REP;
+    lr_json_unknown_keys(*doc, RESOLVE_KEYS, "", errors);
     const json_t *q = json_object_get(*doc, "queue");
     if (!lr_segment_parse(json_string_value(q), false, queue))
         lr_json_field_error(errors, "queue",
@@ -111,6 +172,11 @@ void lr_api_review_resolve(struct lr_app *app, struct lr_request *req, struct lr
         if (rc == 400) {
             json_decref(errors);
             lr_problem(resp, 400, "malformed-json", "Bad request", detail, NULL);
+        } else if (rc == CLAIMS_A_REP) {
+            lr_problem(resp, 422, "no-manual-claiming", "Unprocessable: no manual claiming",
+                       "a review item is resolved to a queue, never to a rep; nothing was "
+                       "written",
+                       errors);
         } else {
             lr_problem(resp, 422, "validation", "Invalid resolution",
                        "one or more fields are invalid", errors);

@@ -98,21 +98,27 @@ static int proposed_rules(const char *body, size_t len, const json_t *doc, struc
     return rc;
 }
 
-/* An optional RFC 3339 bound; *out NULL when absent. */
+/* An optional RFC 3339 bound; *out NULL when absent. *out is the text as sent (the
+ * answer echoes it); utc is the instant PostgreSQL is given instead. */
 static void bound(const json_t *doc, const char *key, const char **out, int64_t *usec,
-                  json_t *errors)
+                  char utc[LR_RFC3339_UTC_SIZE], json_t *errors)
 {
     const json_t *v = json_object_get(doc, key);
     *out = NULL;
     if (v == NULL || json_is_null(v))
         return;
-    if (!json_is_string(v) || lr_rfc3339_parse(json_string_value(v), usec) != 0) {
+    if (!json_is_string(v) || lr_rfc3339_parse(json_string_value(v), usec) != 0 ||
+        lr_rfc3339_format_usec(*usec, utc) != 0) {
         lr_json_field_error(errors, key,
-                            "must be an RFC 3339 timestamp such as 2026-11-23T10:15:00Z");
+                            "must be an RFC 3339 timestamp such as 2026-11-23T10:15:00Z, from "
+                            "0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z");
         return;
     }
     *out = json_string_value(v);
 }
+
+/* The keys of a simulation request; any other is a typo that must not pass silently. */
+static const char *const SIMULATE_KEYS[] = {"rules", "since", "until", NULL};
 
 static json_t *queue_or_null(enum lr_segment s)
 {
@@ -165,12 +171,14 @@ void lr_api_simulate(struct lr_app *app, struct lr_request *req, struct lr_respo
     bool have_rules = false;
     const char *since = NULL, *until = NULL;
     int64_t since_us = 0, until_us = 0;
+    char since_utc[LR_RFC3339_UTC_SIZE], until_utc[LR_RFC3339_UTC_SIZE];
     if (!json_is_object(doc)) {
         lr_json_field_error(errors, "", "must be a JSON object");
     } else {
+        lr_json_unknown_keys(doc, SIMULATE_KEYS, "", errors);
         have_rules = proposed_rules(req->body, req->body_len, doc, &rules, errors) == 0;
-        bound(doc, "since", &since, &since_us, errors);
-        bound(doc, "until", &until, &until_us, errors);
+        bound(doc, "since", &since, &since_us, since_utc, errors);
+        bound(doc, "until", &until, &until_us, until_utc, errors);
         if (since && until && since_us >= until_us)
             lr_json_field_error(errors, "until", "must be later than since");
     }
@@ -190,7 +198,8 @@ void lr_api_simulate(struct lr_app *app, struct lr_request *req, struct lr_respo
     enum lr_db_status s = sm ? lr_db_acquire(app->pool, &c) : LR_DB_ERROR;
     if (s == LR_DB_OK) {
         sm->rules = &rules;
-        s = lr_simulate_scan(c, since, until, &version, visit, sm);
+        s = lr_simulate_scan(c, since ? since_utc : NULL, until ? until_utc : NULL, &version, visit,
+                             sm);
         lr_db_release(app->pool, c);
     }
     if (s == LR_DB_OK) {

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,20 +11,76 @@
 
 #define DEFAULT_PATH "config/leadrouter.conf"
 
+#define OFF(f) offsetof(struct lr_config, f)
+#define STR(f) LR_SET_STRING, OFF(f), sizeof(((struct lr_config *)0)->f)
+#define UINT(f) LR_SET_UINT, OFF(f), 0
+#define SIZE(f) LR_SET_SIZE, OFF(f), 0
+
+static const struct lr_setting SETTINGS[] = {
+    {"database_url", "LEADROUTER_DATABASE_URL", STR(database_url), 0, 0, "postgresql:///leadrouter",
+     "PostgreSQL connection (libpq URL or key=value string)"},
+    {"listen", "LEADROUTER_LISTEN", LR_SET_LISTEN, 0, 0, 0, 0, "127.0.0.1:8080",
+     "host:port the HTTP server listens on (IPv6 in brackets)"},
+    {"webhook_secret", "LEADROUTER_WEBHOOK_SECRET", STR(webhook_secret), 0, 0, "",
+     "Standard Webhooks secret shared with the CRM (whsec_...)"},
+    {"max_body_bytes", "LEADROUTER_MAX_BODY_BYTES", SIZE(max_body_bytes), 256, 64UL << 20, "65536",
+     "largest body of an event or any other JSON request"},
+    {"max_bulk_bytes", "LEADROUTER_MAX_BULK_BYTES", SIZE(max_bulk_bytes), 1024, 1UL << 30,
+     "67108864",
+     "largest body of a bulk load (accounts, named lists); spooled to a temporary file"},
+    {"max_bulk_loads", "LEADROUTER_MAX_BULK_LOADS", UINT(max_bulk_loads), 1, 64, "1",
+     "bulk loads in progress at once in one process; more are 429 with Retry-After"},
+    {"db_pool_size", "LEADROUTER_DB_POOL_SIZE", UINT(db_pool_size), 1, 256, "8",
+     "PostgreSQL connections per process"},
+    {"max_connections", "LEADROUTER_MAX_CONNECTIONS", UINT(max_connections), 1, 65535, "512",
+     "HTTP connections served at once (one thread each)"},
+    {"max_connections_per_ip", "LEADROUTER_MAX_CONNECTIONS_PER_IP", UINT(max_connections_per_ip), 0,
+     65535, "128",
+     "HTTP connections from one client address (0: no limit); raise it behind a proxy"},
+    {"header_timeout_seconds", "LEADROUTER_HEADER_TIMEOUT_SECONDS", UINT(header_timeout_sec), 1,
+     3600, "10", "a connection must send a whole request head within this"},
+    {"request_timeout_seconds", "LEADROUTER_REQUEST_TIMEOUT_SECONDS", UINT(request_timeout_sec), 1,
+     3600, "30", "after its head, a request must send its whole body within this"},
+    {"bulk_request_timeout_seconds", "LEADROUTER_BULK_REQUEST_TIMEOUT_SECONDS",
+     UINT(bulk_request_timeout_sec), 1, 86400, "300", "the same for a bulk load's body"},
+    {"idle_timeout_seconds", "LEADROUTER_IDLE_TIMEOUT_SECONDS", UINT(idle_timeout_sec), 1, 3600,
+     "60", "a keep-alive connection silent this long is closed"},
+    {"drain_seconds", "LEADROUTER_DRAIN_SECONDS", UINT(drain_seconds), 0, 3600, "30",
+     "after the listener closes, how long requests in flight may take to finish"},
+    {"shutdown_delay_seconds", "LEADROUTER_SHUTDOWN_DELAY_SECONDS", UINT(shutdown_delay_sec), 0,
+     3600, "5", "after SIGTERM, /readyz answers 503 while requests are still served this long"},
+    {"retry_after_seconds", "LEADROUTER_RETRY_AFTER_SECONDS", UINT(retry_after_sec), 1, 3600, "2",
+     "Retry-After on 503 and 429 answers"},
+    {"db_acquire_timeout_ms", "LEADROUTER_DB_ACQUIRE_TIMEOUT_MS", UINT(db_acquire_timeout_ms), 1,
+     600000, "2000", "wait for a free PostgreSQL connection before answering 503"},
+    {"db_statement_timeout_ms", "LEADROUTER_DB_STATEMENT_TIMEOUT_MS", UINT(db_statement_timeout_ms),
+     100, 3600000, "10000", "statement_timeout, and the client-side deadline of one statement"},
+    {"db_connect_timeout_seconds", "LEADROUTER_DB_CONNECT_TIMEOUT_SECONDS",
+     UINT(db_connect_timeout_sec), 2, 600, "3", "libpq connect_timeout"},
+    {"db_tcp_user_timeout_ms", "LEADROUTER_DB_TCP_USER_TIMEOUT_MS", UINT(db_tcp_user_timeout_ms), 0,
+     3600000, "10000", "TCP_USER_TIMEOUT on PostgreSQL connections (0: the kernel's)"},
+    {"readyz_timeout_ms", "LEADROUTER_READYZ_TIMEOUT_MS", UINT(readyz_timeout_ms), 100, 60000,
+     "1500", "/readyz answers 503 when PostgreSQL has not answered within this"},
+    {"batch_max", "LEADROUTER_BATCH_MAX", UINT(batch_max), 1, 1000, "32",
+     "leads committed in one transaction at most"},
+    {"log_level", "LEADROUTER_LOG_LEVEL", LR_SET_LOG_LEVEL, 0, 0, 0, 0, "info",
+     "debug, info, warn or error"},
+};
+
+const struct lr_setting *lr_config_settings(size_t *count)
+{
+    *count = sizeof SETTINGS / sizeof *SETTINGS;
+    return SETTINGS;
+}
+
 void lr_config_defaults(struct lr_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    snprintf(cfg->database_url, sizeof cfg->database_url, "postgresql:///leadrouter");
-    snprintf(cfg->listen_host, sizeof cfg->listen_host, "127.0.0.1");
-    cfg->listen_port = 8080;
-    cfg->max_body_bytes = 64 * 1024;
-    cfg->max_bulk_bytes = 64 * 1024 * 1024;
-    cfg->db_pool_size = 8;
-    cfg->max_connections = 512;
-    cfg->drain_seconds = 30;
-    cfg->retry_after_sec = 2;
-    cfg->batch_max = 32;
-    cfg->log_level = LR_LOG_INFO;
+    for (size_t i = 0; i < sizeof SETTINGS / sizeof *SETTINGS; i++) {
+        char err[256];
+        /* The table's defaults are within its bounds (tested). */
+        (void)lr_config_set(cfg, SETTINGS[i].name, SETTINGS[i].def, err, sizeof err);
+    }
 }
 
 static int parse_uint(const char *v, unsigned long lo, unsigned long hi, unsigned long *out)
@@ -73,33 +130,37 @@ static int parse_listen(struct lr_config *cfg, const char *v)
 int lr_config_set(struct lr_config *cfg, const char *key, const char *value, char *err,
                   size_t errlen)
 {
-    unsigned long n;
-    int bad = 0;
-    if (strcmp(key, "database_url") == 0)
-        bad = copy_str(cfg->database_url, sizeof cfg->database_url, value);
-    else if (strcmp(key, "listen") == 0)
-        bad = parse_listen(cfg, value);
-    else if (strcmp(key, "webhook_secret") == 0)
-        bad = copy_str(cfg->webhook_secret, sizeof cfg->webhook_secret, value);
-    else if (strcmp(key, "max_body_bytes") == 0)
-        bad = parse_uint(value, 256, 64UL * 1024 * 1024, &n) || ((cfg->max_body_bytes = n), 0);
-    else if (strcmp(key, "max_bulk_bytes") == 0)
-        bad = parse_uint(value, 1024, 1024UL * 1024 * 1024, &n) || ((cfg->max_bulk_bytes = n), 0);
-    else if (strcmp(key, "db_pool_size") == 0)
-        bad = parse_uint(value, 1, 256, &n) || ((cfg->db_pool_size = (unsigned)n), 0);
-    else if (strcmp(key, "max_connections") == 0)
-        bad = parse_uint(value, 1, 65535, &n) || ((cfg->max_connections = (unsigned)n), 0);
-    else if (strcmp(key, "drain_seconds") == 0)
-        bad = parse_uint(value, 0, 3600, &n) || ((cfg->drain_seconds = (unsigned)n), 0);
-    else if (strcmp(key, "retry_after_seconds") == 0)
-        bad = parse_uint(value, 1, 3600, &n) || ((cfg->retry_after_sec = (unsigned)n), 0);
-    else if (strcmp(key, "batch_max") == 0)
-        bad = parse_uint(value, 1, 1000, &n) || ((cfg->batch_max = (unsigned)n), 0);
-    else if (strcmp(key, "log_level") == 0)
-        bad = lr_log_level_parse(value, &cfg->log_level);
-    else {
+    const struct lr_setting *s = NULL;
+    for (size_t i = 0; i < sizeof SETTINGS / sizeof *SETTINGS && s == NULL; i++)
+        if (strcmp(key, SETTINGS[i].name) == 0)
+            s = &SETTINGS[i];
+    if (s == NULL) {
         snprintf(err, errlen, "unknown setting '%s'", key);
         return -1;
+    }
+    char *field = (char *)cfg + s->offset;
+    unsigned long n = 0;
+    int bad = 0;
+    switch (s->type) {
+    case LR_SET_STRING:
+        bad = copy_str(field, s->size, value);
+        break;
+    case LR_SET_LISTEN:
+        bad = parse_listen(cfg, value);
+        break;
+    case LR_SET_LOG_LEVEL:
+        bad = lr_log_level_parse(value, &cfg->log_level);
+        break;
+    case LR_SET_UINT:
+        bad = parse_uint(value, s->lo, s->hi, &n);
+        if (!bad)
+            *(unsigned *)(void *)field = (unsigned)n;
+        break;
+    case LR_SET_SIZE:
+        bad = parse_uint(value, s->lo, s->hi, &n);
+        if (!bad)
+            *(size_t *)(void *)field = (size_t)n;
+        break;
     }
     if (bad) {
         snprintf(err, errlen, "bad value for %s: '%s'", key, value);
@@ -149,23 +210,6 @@ static int load_file(struct lr_config *cfg, const char *path, char *err, size_t 
     return rc;
 }
 
-static const struct {
-    const char *env;
-    const char *key;
-} ENV_KEYS[] = {
-    {"LEADROUTER_DATABASE_URL", "database_url"},
-    {"LEADROUTER_LISTEN", "listen"},
-    {"LEADROUTER_WEBHOOK_SECRET", "webhook_secret"},
-    {"LEADROUTER_MAX_BODY_BYTES", "max_body_bytes"},
-    {"LEADROUTER_MAX_BULK_BYTES", "max_bulk_bytes"},
-    {"LEADROUTER_DB_POOL_SIZE", "db_pool_size"},
-    {"LEADROUTER_MAX_CONNECTIONS", "max_connections"},
-    {"LEADROUTER_DRAIN_SECONDS", "drain_seconds"},
-    {"LEADROUTER_RETRY_AFTER_SECONDS", "retry_after_seconds"},
-    {"LEADROUTER_BATCH_MAX", "batch_max"},
-    {"LEADROUTER_LOG_LEVEL", "log_level"},
-};
-
 int lr_config_load(const char *path, struct lr_config *cfg, char *err, size_t errlen)
 {
     lr_config_defaults(cfg);
@@ -175,11 +219,11 @@ int lr_config_load(const char *path, struct lr_config *cfg, char *err, size_t er
         path = DEFAULT_PATH;
     if (path != NULL && load_file(cfg, path, err, errlen))
         return -1;
-    for (size_t i = 0; i < sizeof ENV_KEYS / sizeof *ENV_KEYS; i++) {
-        const char *v = getenv(ENV_KEYS[i].env);
+    for (size_t i = 0; i < sizeof SETTINGS / sizeof *SETTINGS; i++) {
+        const char *v = getenv(SETTINGS[i].env);
         char msg[256];
-        if (v != NULL && lr_config_set(cfg, ENV_KEYS[i].key, v, msg, sizeof msg)) {
-            snprintf(err, errlen, "%s: %s", ENV_KEYS[i].env, msg);
+        if (v != NULL && lr_config_set(cfg, SETTINGS[i].name, v, msg, sizeof msg)) {
+            snprintf(err, errlen, "%s: %s", SETTINGS[i].env, msg);
             return -1;
         }
     }

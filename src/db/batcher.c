@@ -26,6 +26,7 @@ struct lr_batcher {
     bool stop;
     unsigned batch_max;
     char *conninfo;
+    struct lr_db_limits limits;
     unsigned nlanes, started;
     struct lane *lanes;
 };
@@ -39,7 +40,7 @@ static struct lr_db_conn *connection(struct lane *l)
         if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) == PQTRANS_IDLE)
             return c;
     }
-    return lr_db_connect(l->b->conninfo, c) == LR_DB_OK ? c : NULL;
+    return lr_db_connect_with(l->b->conninfo, &l->b->limits, c) == LR_DB_OK ? c : NULL;
 }
 
 /* With b->mu held. */
@@ -119,11 +120,13 @@ static void stop_lanes(struct lr_batcher *b)
     pthread_mutex_destroy(&b->mu);
 }
 
-struct lr_batcher *lr_batcher_new(const char *conninfo, unsigned batch_max, unsigned lanes)
+struct lr_batcher *lr_batcher_new(const char *conninfo, const struct lr_db_limits *limits,
+                                  unsigned batch_max, unsigned lanes)
 {
     struct lr_batcher *b = calloc(1, sizeof *b);
     if (b == NULL)
         return NULL;
+    b->limits = *limits;
     b->batch_max = batch_max ? batch_max : 1;
     b->nlanes = lanes ? lanes : 1;
     b->conninfo = strdup(conninfo);

@@ -1,5 +1,6 @@
-/* COPY into a temporary table, then one set-based statement: 100,000 rows load in a
- * fraction of a second, and the whole load commits or nothing does. */
+/* COPY into a temporary table, then set-based statements: 100,000 rows load in a
+ * fraction of a second, the whole load commits or nothing does, and checks that need
+ * every row (duplicates, owners) run in PostgreSQL rather than in the service's memory. */
 #include "db/bulk_store.h"
 
 #include <stdio.h>
@@ -8,44 +9,165 @@
 
 #include "audit/audit.h"
 
-static enum lr_db_status copy_in(struct lr_db_conn *c, const char *copy_sql, const char *data,
-                                 size_t len)
+static enum lr_db_status failed(struct lr_db_conn *c, PGresult *r)
 {
-    PGresult *r = PQexec(c->pg, copy_sql);
-    if (r == NULL || PQresultStatus(r) != PGRES_COPY_IN) {
-        snprintf(c->last_error, sizeof c->last_error, "%s",
-                 r ? PQresultErrorMessage(r) : PQerrorMessage(c->pg));
-        PQclear(r);
-        return PQstatus(c->pg) == CONNECTION_OK ? LR_DB_ERROR : LR_DB_UNAVAILABLE;
-    }
+    snprintf(c->last_error, sizeof c->last_error, "%s",
+             r ? PQresultErrorMessage(r) : PQerrorMessage(c->pg));
     PQclear(r);
-    const size_t chunk = 1 << 20;
-    for (size_t off = 0; off < len; off += chunk) {
-        size_t n = len - off < chunk ? len - off : chunk;
-        if (PQputCopyData(c->pg, data + off, (int)n) != 1)
-            return LR_DB_UNAVAILABLE;
+    return PQstatus(c->pg) == CONNECTION_OK ? LR_DB_ERROR : LR_DB_UNAVAILABLE;
+}
+
+/* BEGIN, the temporary table, COPY ... FROM STDIN. On failure nothing is left to end. */
+static enum lr_db_status copy_begin(struct lr_db_conn *c, struct lr_copy *cp,
+                                    const char *create_sql, const char *copy_sql)
+{
+    memset(cp, 0, sizeof *cp);
+    cp->c = c;
+    if ((cp->status = lr_db_begin(c)) != LR_DB_OK)
+        return cp->status;
+    PGresult *r = NULL;
+    if ((cp->buf = malloc(LR_COPY_CHUNK)) == NULL)
+        cp->status = LR_DB_ERROR;
+    else if ((cp->status = lr_db_simple(c, create_sql)) == LR_DB_OK) {
+        r = PQexec(c->pg, copy_sql);
+        if (r == NULL || PQresultStatus(r) != PGRES_COPY_IN)
+            cp->status = failed(c, r);
+        else
+            PQclear(r);
     }
-    if (PQputCopyEnd(c->pg, NULL) != 1)
-        return LR_DB_UNAVAILABLE;
-    enum lr_db_status s = LR_DB_OK;
-    while ((r = PQgetResult(c->pg)) != NULL) {
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-            snprintf(c->last_error, sizeof c->last_error, "%s", PQresultErrorMessage(r));
-            s = PQstatus(c->pg) == CONNECTION_OK ? LR_DB_ERROR : LR_DB_UNAVAILABLE;
+    if (cp->status != LR_DB_OK) {
+        lr_db_rollback(c);
+        free(cp->buf);
+        cp->buf = NULL;
+        return cp->status;
+    }
+    cp->copying = true;
+    return LR_DB_OK;
+}
+
+static void flush(struct lr_copy *cp)
+{
+    if (cp->status == LR_DB_OK && cp->len > 0 &&
+        PQputCopyData(cp->c->pg, cp->buf, (int)cp->len) != 1)
+        cp->status = LR_DB_UNAVAILABLE;
+    cp->len = 0;
+}
+
+void lr_copy_put(struct lr_copy *cp, const char *line, size_t len)
+{
+    if (cp->status != LR_DB_OK || !cp->copying)
+        return;
+    if (cp->len + len > LR_COPY_CHUNK)
+        flush(cp);
+    if (len > LR_COPY_CHUNK) {
+        if (cp->status == LR_DB_OK && PQputCopyData(cp->c->pg, line, (int)len) != 1)
+            cp->status = LR_DB_UNAVAILABLE;
+        return;
+    }
+    memcpy(cp->buf + cp->len, line, len);
+    cp->len += len;
+}
+
+/* Ends the COPY (with an error when abort, so that nothing of it stays). */
+static enum lr_db_status copy_end(struct lr_copy *cp, bool abort)
+{
+    struct lr_db_conn *c = cp->c;
+    if (cp->copying) {
+        cp->copying = false;
+        if (!abort)
+            flush(cp);
+        if (PQputCopyEnd(c->pg, abort || cp->status != LR_DB_OK ? "load abandoned" : NULL) != 1 &&
+            cp->status == LR_DB_OK)
+            cp->status = LR_DB_UNAVAILABLE;
+        PGresult *r;
+        while ((r = PQgetResult(c->pg)) != NULL) {
+            if (PQresultStatus(r) != PGRES_COMMAND_OK && !abort && cp->status == LR_DB_OK) {
+                cp->status = failed(c, r);
+                continue;
+            }
+            PQclear(r);
         }
-        PQclear(r);
+    }
+    free(cp->buf);
+    cp->buf = NULL;
+    cp->len = 0;
+    return cp->status;
+}
+
+void lr_copy_abort(struct lr_copy *cp)
+{
+    copy_end(cp, true);
+    lr_db_rollback(cp->c);
+}
+
+/* Rows of (row, field, message, total) from an error query, appended to errors. */
+static void append_errors(PGresult *r, json_t *errors, size_t *problems)
+{
+    *problems = PQntuples(r) > 0 ? (size_t)lr_db_int(r, 0, 3) : 0;
+    for (int i = 0; i < PQntuples(r); i++)
+        json_array_append_new(
+            errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)lr_db_int(r, i, 0), "field",
+                              PQgetvalue(r, i, 1), "message", PQgetvalue(r, i, 2)));
+}
+
+/* Loads serialise on this lock: a load reads the stored values of the columns it
+ * leaves out, and must not write them back over a load that committed meanwhile. */
+static const struct lr_db_stmt ACCOUNTS_LOCK = {
+    "accounts_lock", "SELECT pg_advisory_xact_lock(hashtextextended('accounts_load', 0))", 0};
+/* Every occurrence of a domain after its first, with the row of the first. The
+ * window sorts in PostgreSQL, spilling to disk, so the service's memory stays flat. */
+static const struct lr_db_stmt ACCOUNTS_DUPLICATES = {
+    "accounts_duplicates",
+    "SELECT row_no, 'domain', 'appears more than once in this load (first in row '"
+    " || first_row || ')', count(*) OVER () FROM (SELECT row_no, row_number() OVER w AS n,"
+    " first_value(row_no) OVER w AS first_row FROM accounts_load"
+    " WINDOW w AS (PARTITION BY domain ORDER BY row_no)) d WHERE n > 1 ORDER BY row_no LIMIT 100",
+    0};
+/* A column the load leaves out keeps the stored value (SPEC 3.3): existing accounts
+ * are updated column by column, then the new ones inserted (the conflicts skipped are
+ * the rows just updated; the lock keeps other loads out). Both run over one range of
+ * the temporary table's pages at a time, so that no statement of a 64 MiB load comes
+ * near statement_timeout. */
+static const struct lr_db_stmt ACCOUNTS_UPDATE = {
+    "accounts_update",
+    "UPDATE accounts a SET"
+    " employee_count = CASE WHEN l.has_employee_count THEN l.employee_count"
+    " ELSE a.employee_count END,"
+    " expected_acv_cents = CASE WHEN l.has_expected_acv THEN l.expected_acv_cents"
+    " ELSE a.expected_acv_cents END,"
+    " fit_score = CASE WHEN l.has_fit_score THEN l.fit_score ELSE a.fit_score END,"
+    " updated_at = now()"
+    " FROM accounts_load l WHERE a.domain = l.domain AND l.ctid >= $1::tid AND l.ctid < $2::tid",
+    2};
+static const struct lr_db_stmt ACCOUNTS_INSERT = {
+    "accounts_insert",
+    "INSERT INTO accounts (domain, employee_count, expected_acv_cents, fit_score)"
+    " SELECT domain, employee_count, expected_acv_cents, fit_score FROM accounts_load"
+    " WHERE ctid >= $1::tid AND ctid < $2::tid ON CONFLICT (domain) DO NOTHING",
+    2};
+static const struct lr_db_stmt ACCOUNTS_LOAD_PAGES = {
+    "accounts_load_pages",
+    "SELECT pg_relation_size('accounts_load') / current_setting('block_size')::bigint", 0};
+#define UPSERT_PAGES 4096 /* 32 MiB of the temporary table per statement */
+
+static enum lr_db_status upsert_in_ranges(struct lr_db_conn *c)
+{
+    PGresult *r = NULL;
+    enum lr_db_status s = lr_db_exec(c, &ACCOUNTS_LOAD_PAGES, NULL, &r);
+    if (s != LR_DB_OK)
+        return s;
+    int64_t pages = lr_db_int(r, 0, 0);
+    PQclear(r);
+    for (int64_t from = 0; from < pages && s == LR_DB_OK; from += UPSERT_PAGES) {
+        char lo[32], hi[32];
+        snprintf(lo, sizeof lo, "(%lld,0)", (long long)from);
+        snprintf(hi, sizeof hi, "(%lld,0)", (long long)(from + UPSERT_PAGES));
+        const char *p[] = {lo, hi};
+        if ((s = lr_db_exec(c, &ACCOUNTS_UPDATE, p, NULL)) == LR_DB_OK)
+            s = lr_db_exec(c, &ACCOUNTS_INSERT, p, NULL);
     }
     return s;
 }
-
-static const struct lr_db_stmt ACCOUNTS_UPSERT = {
-    "accounts_upsert",
-    "INSERT INTO accounts (domain, employee_count, expected_acv_cents, fit_score)"
-    " SELECT domain, employee_count, expected_acv_cents, fit_score FROM accounts_load"
-    " ON CONFLICT (domain) DO UPDATE SET employee_count = EXCLUDED.employee_count,"
-    " expected_acv_cents = EXCLUDED.expected_acv_cents, fit_score = EXCLUDED.fit_score,"
-    " updated_at = now()",
-    0};
 static const struct lr_db_stmt ACCOUNT_GET = {
     "account_get",
     "SELECT json_build_object('domain', domain, 'employee_count', employee_count,"
@@ -53,25 +175,44 @@ static const struct lr_db_stmt ACCOUNT_GET = {
     " 'updated_at', lr_rfc3339(updated_at))::text FROM accounts WHERE domain = $1",
     1};
 
-enum lr_db_status lr_accounts_load(struct lr_db_conn *c, const char *copy_text, size_t len,
-                                   size_t rows, const char *actor)
+enum lr_db_status lr_accounts_load_begin(struct lr_db_conn *c, struct lr_copy *cp)
 {
+    return copy_begin(c, cp,
+                      "CREATE TEMP TABLE accounts_load (row_no bigint, domain text,"
+                      " employee_count integer, has_employee_count boolean,"
+                      " expected_acv_cents bigint, has_expected_acv boolean, fit_score smallint,"
+                      " has_fit_score boolean) ON COMMIT DROP",
+                      "COPY accounts_load FROM STDIN");
+}
+
+enum lr_db_status lr_accounts_load_end(struct lr_copy *cp, bool apply, size_t rows,
+                                       const char *actor, json_t *errors, size_t *problems)
+{
+    struct lr_db_conn *c = cp->c;
+    PGresult *dup = NULL;
     enum lr_db_status s;
+    *problems = 0;
+    /* statistics, so that the planner joins a large load by hash, a small one by index */
+    if ((s = copy_end(cp, false)) != LR_DB_OK ||
+        (s = lr_db_simple(c, "ANALYZE accounts_load")) != LR_DB_OK ||
+        (s = lr_db_exec(c, &ACCOUNTS_DUPLICATES, NULL, &dup)) != LR_DB_OK)
+        goto done;
+    append_errors(dup, errors, problems);
+    if (!apply || *problems > 0)
+        goto done;
     char after[64];
     snprintf(after, sizeof after, "{\"rows\": %zu}", rows);
-    if ((s = lr_db_begin(c)) != LR_DB_OK)
-        return s;
-    if ((s = lr_db_simple(c, "CREATE TEMP TABLE accounts_load (domain text,"
-                             " employee_count integer, expected_acv_cents bigint,"
-                             " fit_score smallint) ON COMMIT DROP")) != LR_DB_OK ||
-        (s = copy_in(c, "COPY accounts_load FROM STDIN", copy_text, len)) != LR_DB_OK ||
-        (s = lr_db_exec(c, &ACCOUNTS_UPSERT, NULL, NULL)) != LR_DB_OK ||
+    if ((s = lr_db_exec(c, &ACCOUNTS_LOCK, NULL, NULL)) != LR_DB_OK ||
+        (s = upsert_in_ranges(c)) != LR_DB_OK ||
         (s = lr_audit(c, actor, "accounts.loaded", "accounts", NULL, NULL, after)) != LR_DB_OK ||
-        (s = lr_db_commit(c)) != LR_DB_OK) {
-        lr_db_rollback(c);
-        return s;
-    }
+        (s = lr_db_commit(c)) != LR_DB_OK)
+        goto done;
+    PQclear(dup);
     return LR_DB_OK;
+done:
+    lr_db_rollback(c);
+    PQclear(dup);
+    return s;
 }
 
 enum lr_db_status lr_account_get_json(struct lr_db_conn *c, const char *domain, char **json)
@@ -84,15 +225,26 @@ static const struct lr_db_stmt NAMED_LOCK = {
     "named_lock", "SELECT pg_advisory_xact_lock(hashtextextended('named_accounts:' || $1, 0))", 1};
 /* Owners are checked under a share lock so that a rep cannot move to smb while the
  * list that names them commits. */
-static const struct lr_db_stmt NAMED_BAD_OWNERS = {
-    "named_bad_owners",
-    "SELECT l.row_no, l.owner_rep_id, r.segment FROM named_load l"
-    " LEFT JOIN reps r ON r.id = l.owner_rep_id"
-    " WHERE r.id IS NULL OR r.segment = 'smb' ORDER BY l.row_no LIMIT 100",
-    0};
 static const struct lr_db_stmt NAMED_LOCK_OWNERS = {
     "named_lock_owners",
     "SELECT 1 FROM reps WHERE id IN (SELECT owner_rep_id FROM named_load) FOR SHARE", 0};
+/* Duplicate domains and bad owners together, so that one answer lists every bad row. */
+static const struct lr_db_stmt NAMED_ERRORS = {
+    "named_errors",
+    "SELECT row_no, field, message, count(*) OVER () FROM ("
+    " SELECT row_no, 'domain' AS field, 'appears more than once (first in row ' || first_row"
+    " || '): an account has at most one named owner in a period' AS message FROM ("
+    "  SELECT row_no, row_number() OVER w AS n, first_value(row_no) OVER w AS first_row"
+    "  FROM named_load WHERE domain IS NOT NULL"
+    "  WINDOW w AS (PARTITION BY domain ORDER BY row_no)) d WHERE n > 1"
+    " UNION ALL"
+    " SELECT l.row_no, 'owner_rep_id', CASE WHEN r.id IS NULL THEN 'no rep with id '"
+    " || l.owner_rep_id ELSE 'rep ' || l.owner_rep_id || ' is in segment smb; named owners"
+    " must be mid_market or strategic' END"
+    " FROM named_load l LEFT JOIN reps r ON r.id = l.owner_rep_id"
+    " WHERE l.owner_rep_id IS NOT NULL AND (r.id IS NULL OR r.segment = 'smb')) e"
+    " ORDER BY row_no, field LIMIT 100",
+    0};
 static const struct lr_db_stmt NAMED_DIFF = {
     "named_diff",
     "SELECT count(*) FILTER (WHERE o.domain IS NULL),"
@@ -130,41 +282,33 @@ static const struct lr_db_stmt NAMED_GET = {
     " '[]'::json))::text FROM named_accounts WHERE period = $1",
     1};
 
-enum lr_db_status lr_named_replace(struct lr_db_conn *c, const char *period, const char *copy_text,
-                                   size_t len, const char *actor, struct lr_named_counts *counts,
-                                   json_t *errors)
+enum lr_db_status lr_named_load_begin(struct lr_db_conn *c, struct lr_copy *cp)
 {
+    return copy_begin(c, cp,
+                      "CREATE TEMP TABLE named_load (row_no bigint, domain text,"
+                      " owner_rep_id text) ON COMMIT DROP",
+                      "COPY named_load FROM STDIN");
+}
+
+enum lr_db_status lr_named_load_end(struct lr_copy *cp, const char *period, bool apply,
+                                    const char *actor, struct lr_named_counts *counts,
+                                    json_t *errors, size_t *problems)
+{
+    struct lr_db_conn *c = cp->c;
     const char *p[] = {period};
     PGresult *bad = NULL, *diff = NULL;
     enum lr_db_status s;
-    if ((s = lr_db_begin(c)) != LR_DB_OK)
-        return s;
-    if ((s = lr_db_exec(c, &NAMED_LOCK, p, NULL)) != LR_DB_OK ||
-        (s = lr_db_simple(c, "CREATE TEMP TABLE named_load (row_no integer, domain text,"
-                             " owner_rep_id text) ON COMMIT DROP")) != LR_DB_OK ||
-        (s = copy_in(c, "COPY named_load FROM STDIN", copy_text, len)) != LR_DB_OK ||
+    *problems = 0;
+    if ((s = copy_end(cp, false)) != LR_DB_OK ||
+        (s = lr_db_exec(c, &NAMED_LOCK, p, NULL)) != LR_DB_OK ||
         (s = lr_db_exec(c, &NAMED_LOCK_OWNERS, NULL, NULL)) != LR_DB_OK ||
-        (s = lr_db_exec(c, &NAMED_BAD_OWNERS, NULL, &bad)) != LR_DB_OK)
-        goto fail;
-    if (PQntuples(bad) > 0) {
-        for (int i = 0; i < PQntuples(bad); i++) {
-            char msg[300];
-            if (PQgetisnull(bad, i, 2))
-                snprintf(msg, sizeof msg, "no rep with id %s", PQgetvalue(bad, i, 1));
-            else
-                snprintf(msg, sizeof msg,
-                         "rep %s is in segment smb; named owners must be mid_market or strategic",
-                         PQgetvalue(bad, i, 1));
-            json_array_append_new(errors, json_pack("{s:I, s:s, s:s}", "row",
-                                                    (json_int_t)lr_db_int(bad, i, 0), "field",
-                                                    "owner_rep_id", "message", msg));
-        }
-        PQclear(bad);
-        lr_db_rollback(c);
-        return LR_DB_OK;
-    }
+        (s = lr_db_exec(c, &NAMED_ERRORS, NULL, &bad)) != LR_DB_OK)
+        goto done;
+    append_errors(bad, errors, problems);
+    if (!apply || *problems > 0)
+        goto done;
     if ((s = lr_db_exec(c, &NAMED_DIFF, p, &diff)) != LR_DB_OK)
-        goto fail;
+        goto done;
     counts->added = (long long)lr_db_int(diff, 0, 0);
     counts->removed = (long long)lr_db_int(diff, 0, 1);
     counts->changed_owner = (long long)lr_db_int(diff, 0, 2);
@@ -174,11 +318,11 @@ enum lr_db_status lr_named_replace(struct lr_db_conn *c, const char *period, con
         (s = lr_audit(c, actor, "named_accounts.replaced", "named_accounts", period, NULL,
                       PQgetvalue(diff, 0, 4))) != LR_DB_OK ||
         (s = lr_db_commit(c)) != LR_DB_OK)
-        goto fail;
+        goto done;
     PQclear(bad);
     PQclear(diff);
     return LR_DB_OK;
-fail:
+done:
     lr_db_rollback(c);
     PQclear(bad);
     PQclear(diff);

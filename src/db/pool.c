@@ -1,8 +1,16 @@
-/* PostgreSQL connections: a fixed pool, lazy (re)connects, lazily prepared statements. */
+/* PostgreSQL connections: a fixed pool, lazy (re)connects, lazily prepared statements.
+ *
+ * Nothing here waits on libpq's blocking calls: a frozen server (SIGSTOP, a hung
+ * host) never answers, and on loopback the kernel still acknowledges, so neither
+ * statement_timeout nor TCP timeouts would end the wait. Every query is sent with
+ * PQsend* and its answer awaited with poll() until a deadline, after which the
+ * connection is dropped (not cancelled: a cancel request would hang just the same). */
 #include "db/pool.h"
 
 #include "util/log.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,11 +18,15 @@
 
 struct lr_db_pool {
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    pthread_cond_t cv;       /* a serving connection came back */
+    pthread_cond_t probe_cv; /* the probe connection came back */
     char *conninfo;
+    struct lr_db_limits limits;
     struct lr_db_conn *conns;
     struct lr_db_conn **idle;
     unsigned size, nidle;
+    struct lr_db_conn probe;
+    bool probe_busy;
 };
 
 /* Server notices (e.g. "already exists, skipping") are not errors; keep them off stderr. */
@@ -29,42 +41,220 @@ static void forget_prepared(struct lr_db_conn *c)
     c->nprepared = 0;
 }
 
-enum lr_db_status lr_db_connect(const char *conninfo, struct lr_db_conn *c)
-{
-    static const char *const keys[] = {"dbname", "connect_timeout", "application_name", NULL};
-    const char *const vals[] = {conninfo, "3", "leadrouter", NULL};
-    if (c->pg != NULL)
-        PQfinish(c->pg);
-    forget_prepared(c);
-    c->conninfo = conninfo;
-    c->pg = PQconnectdbParams(keys, vals, 1);
-    if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
-        snprintf(c->last_error, sizeof c->last_error, "%s",
-                 c->pg ? PQerrorMessage(c->pg) : "out of memory");
-        if (c->pg != NULL)
-            PQfinish(c->pg);
-        c->pg = NULL;
-        return LR_DB_UNAVAILABLE;
-    }
-    PQsetNoticeProcessor(c->pg, ignore_notice, NULL);
-    /* Timestamps come back in UTC; the schema's own functions format them. */
-    PGresult *r = PQexec(c->pg, "SET TIME ZONE 'UTC'");
-    PQclear(r);
-    return LR_DB_OK;
-}
-
-void lr_db_disconnect(struct lr_db_conn *c)
+static void drop(struct lr_db_conn *c)
 {
     if (c->pg != NULL)
         PQfinish(c->pg);
     c->pg = NULL;
     forget_prepared(c);
+}
+
+/* The deadline of a wait that starts now and may last ms (0: unbounded), capped by
+ * the connection's probe budget. false: no deadline at all. */
+static bool deadline_in(const struct lr_db_conn *c, unsigned ms, struct timespec *out)
+{
+    if (ms == 0 && !c->capped)
+        return false;
+    if (ms == 0)
+        *out = c->cap;
+    else if (c->capped)
+        *out = lr_deadline_min(lr_deadline_after(lr_now_monotonic(), ms), c->cap);
+    else
+        *out = lr_deadline_after(lr_now_monotonic(), ms);
+    return true;
+}
+
+/* 1: the socket is ready for events; 0: the deadline (NULL: none) passed first;
+ * -1: no socket, or poll failed. */
+static int wait_socket(PGconn *pg, short events, const struct timespec *deadline)
+{
+    struct pollfd pfd = {.fd = PQsocket(pg), .events = events};
+    if (pfd.fd < 0)
+        return -1;
+    for (;;) {
+        int ms = deadline ? lr_deadline_ms_left(lr_now_monotonic(), *deadline) : -1;
+        if (ms == 0)
+            return 0;
+        int n = poll(&pfd, 1, ms);
+        if (n > 0)
+            return 1;
+        if (n < 0 && errno != EINTR)
+            return -1;
+    }
+}
+
+/* The statement (or connect) did not finish in time: the server may be frozen, so the
+ * connection is dropped; the next use reconnects. */
+static enum lr_db_status expire(struct lr_db_conn *c, const char *what, unsigned ms)
+{
+    lr_log(LR_LOG_WARN, "postgresql deadline passed; connection dropped",
+           json_pack("{s:s, s:i}", "statement", what, "deadline_ms", (int)ms));
+    snprintf(c->last_error, sizeof c->last_error,
+             "PostgreSQL did not answer %s before the deadline (%u ms)", what, ms);
+    drop(c);
+    c->timed_out = true;
+    return LR_DB_UNAVAILABLE;
+}
+
+static bool ok_status(ExecStatusType s)
+{
+    return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+}
+
+static bool copy_status(ExecStatusType s)
+{
+    return s == PGRES_COPY_IN || s == PGRES_COPY_OUT || s == PGRES_COPY_BOTH;
+}
+
+/* Completes a query that a PQsend* call queued (sent == 1; else the send failed): flushes
+ * it and collects its results before the deadline. *out is what PQexec would return:
+ * the first failed result, else the last one; NULL when the connection failed.
+ * LR_DB_UNAVAILABLE (connection dropped) when the deadline passes. */
+static enum lr_db_status await_query(struct lr_db_conn *c, int sent, const char *what,
+                                     PGresult **out)
+{
+    *out = NULL;
+    PGconn *pg = c->pg;
+    if (!sent) {
+        PQsetnonblocking(pg, 0);
+        return LR_DB_OK;
+    }
+    unsigned ms = lr_db_statement_deadline_ms(&c->limits);
+    struct timespec dl;
+    const struct timespec *dlp = deadline_in(c, ms, &dl) ? &dl : NULL;
+    if (c->capped)
+        ms = (unsigned)lr_deadline_ms_left(lr_now_monotonic(), dl);
+    int f;
+    while ((f = PQflush(pg)) == 1) {
+        int w = wait_socket(pg, POLLIN | POLLOUT, dlp);
+        if (w == 0)
+            return expire(c, what, ms);
+        if (w < 0 || !PQconsumeInput(pg)) {
+            f = -1;
+            break;
+        }
+    }
+    /* Back to blocking once nothing is left to send: other code (COPY in bulk_store.c)
+     * uses this connection with libpq's blocking calls. */
+    if (f == 0)
+        PQsetnonblocking(pg, 0);
+    PGresult *keep = NULL;
+    while (f == 0) {
+        while (PQisBusy(pg)) {
+            int w = wait_socket(pg, POLLIN, dlp);
+            if (w == 0) {
+                PQclear(keep);
+                return expire(c, what, ms);
+            }
+            /* A lost connection: PQgetResult reports it without waiting. */
+            if (w < 0 || !PQconsumeInput(pg))
+                break;
+        }
+        PGresult *r = PQgetResult(pg);
+        if (r == NULL)
+            break;
+        /* A COPY hands the connection to its data stream; there is no further result. */
+        bool copy = copy_status(PQresultStatus(r));
+        if (keep == NULL || ok_status(PQresultStatus(keep))) {
+            PQclear(keep);
+            keep = r;
+        } else {
+            PQclear(r);
+        }
+        if (copy)
+            break;
+    }
+    *out = keep;
+    return LR_DB_OK;
+}
+
+/* PQexec with a deadline. */
+static enum lr_db_status run_simple(struct lr_db_conn *c, const char *sql, const char *what,
+                                    PGresult **out)
+{
+    PQsetnonblocking(c->pg, 1);
+    return await_query(c, PQsendQuery(c->pg, sql), what, out);
+}
+
+static enum lr_db_status open_conn(struct lr_db_conn *c, const char *conninfo,
+                                   const struct lr_db_limits *limits)
+{
+    drop(c);
+    c->conninfo = conninfo;
+    c->limits = *limits;
+    c->timed_out = false;
+    unsigned ms = limits->connect_timeout_sec * 1000u;
+    struct timespec dl;
+    bool bounded = deadline_in(c, ms, &dl);
+    unsigned budget = bounded ? (unsigned)lr_deadline_ms_left(lr_now_monotonic(), dl) : 0;
+    struct lr_db_params params;
+    lr_db_params_build(&params, conninfo, limits);
+    PGconn *pg = PQconnectStartParams(params.keys, params.vals, 1);
+    PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+    while (pg != NULL && PQstatus(pg) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
+           st != PGRES_POLLING_FAILED) {
+        int w =
+            wait_socket(pg, st == PGRES_POLLING_READING ? POLLIN : POLLOUT, bounded ? &dl : NULL);
+        if (w == 0) {
+            c->pg = pg;
+            return expire(c, "connect", budget);
+        }
+        st = w < 0 ? PGRES_POLLING_FAILED : PQconnectPoll(pg);
+    }
+    if (pg == NULL || st != PGRES_POLLING_OK) {
+        snprintf(c->last_error, sizeof c->last_error, "%s",
+                 pg ? PQerrorMessage(pg) : "out of memory");
+        if (pg != NULL)
+            PQfinish(pg);
+        return LR_DB_UNAVAILABLE;
+    }
+    c->pg = pg;
+    PQsetNoticeProcessor(pg, ignore_notice, NULL);
+    /* The session's SET belongs to connecting: it gets what is left of that budget. */
+    bool was_capped = c->capped;
+    struct timespec was_cap = c->cap;
+    if (bounded) {
+        c->cap = dl;
+        c->capped = true;
+    }
+    char sql[128];
+    PGresult *r = NULL;
+    enum lr_db_status s = lr_db_session_sql(limits, sql, sizeof sql) == 0
+                              ? run_simple(c, sql, "session setup", &r)
+                              : LR_DB_ERROR;
+    c->cap = was_cap;
+    c->capped = was_capped;
+    if (s == LR_DB_OK && (r == NULL || !ok_status(PQresultStatus(r)))) {
+        snprintf(c->last_error, sizeof c->last_error, "%s",
+                 r ? PQresultErrorMessage(r) : PQerrorMessage(pg));
+        drop(c);
+        s = LR_DB_UNAVAILABLE;
+    }
+    PQclear(r);
+    return s;
+}
+
+enum lr_db_status lr_db_connect_with(const char *conninfo, const struct lr_db_limits *limits,
+                                     struct lr_db_conn *c)
+{
+    return open_conn(c, conninfo, limits);
+}
+
+enum lr_db_status lr_db_connect(const char *conninfo, struct lr_db_conn *c)
+{
+    return open_conn(c, conninfo, &LR_DB_CLI_LIMITS);
+}
+
+void lr_db_disconnect(struct lr_db_conn *c)
+{
+    drop(c);
     if (c->has_rules)
         lr_rules_free(&c->rules);
     c->has_rules = false;
 }
 
-struct lr_db_pool *lr_db_pool_new(const char *conninfo, unsigned size)
+struct lr_db_pool *lr_db_pool_new(const char *conninfo, unsigned size,
+                                  const struct lr_db_limits *limits)
 {
     struct lr_db_pool *p = calloc(1, sizeof *p);
     if (p == NULL)
@@ -79,11 +269,21 @@ struct lr_db_pool *lr_db_pool_new(const char *conninfo, unsigned size)
         free(p);
         return NULL;
     }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    /* Acquire deadlines are monotonic: a wall-clock step must not stretch or cut them. */
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv, NULL);
+    pthread_cond_init(&p->cv, &ca);
+    pthread_cond_init(&p->probe_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    p->limits = *limits;
     p->size = size;
-    for (unsigned i = 0; i < size; i++)
+    for (unsigned i = 0; i < size; i++) {
+        p->conns[i].limits = *limits;
         p->idle[p->nidle++] = &p->conns[i];
+    }
+    p->probe.limits = *limits;
     return p;
 }
 
@@ -93,33 +293,71 @@ void lr_db_pool_free(struct lr_db_pool *p)
         return;
     for (unsigned i = 0; i < p->size; i++)
         lr_db_disconnect(&p->conns[i]);
+    lr_db_disconnect(&p->probe);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
+    pthread_cond_destroy(&p->probe_cv);
     free(p->conninfo);
     free(p->conns);
     free(p->idle);
     free(p);
 }
 
-enum lr_db_status lr_db_acquire(struct lr_db_pool *p, struct lr_db_conn **out)
+/* Makes a taken connection usable: reconnects it when its server went away. */
+static enum lr_db_status ready(struct lr_db_pool *p, struct lr_db_conn *c)
 {
-    pthread_mutex_lock(&p->mu);
-    while (p->nidle == 0)
-        pthread_cond_wait(&p->cv, &p->mu);
-    struct lr_db_conn *c = p->idle[--p->nidle];
-    pthread_mutex_unlock(&p->mu);
-
     /* An idle connection learns that its server went away only when it reads: a
      * restarted PostgreSQL has sent it a termination notice or closed the socket. */
     if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK)
         PQconsumeInput(c->pg);
-    /* Reconnect outside the lock: a dead server must not stall the other threads. */
     if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK ||
-        PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
-        if (lr_db_connect(p->conninfo, c) != LR_DB_OK) {
-            lr_db_release(p, c);
+        PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        return open_conn(c, p->conninfo, &p->limits);
+    return LR_DB_OK;
+}
+
+enum lr_db_status lr_db_acquire(struct lr_db_pool *p, struct lr_db_conn **out)
+{
+    struct timespec dl = lr_deadline_after(lr_now_monotonic(), p->limits.acquire_timeout_ms);
+    pthread_mutex_lock(&p->mu);
+    while (p->nidle == 0)
+        if (pthread_cond_timedwait(&p->cv, &p->mu, &dl) == ETIMEDOUT && p->nidle == 0) {
+            pthread_mutex_unlock(&p->mu);
+            lr_log(LR_LOG_WARN, "no free postgresql connection",
+                   json_pack("{s:i, s:i}", "pool_size", (int)p->size, "waited_ms",
+                             (int)p->limits.acquire_timeout_ms));
             return LR_DB_UNAVAILABLE;
         }
+    struct lr_db_conn *c = p->idle[--p->nidle];
+    pthread_mutex_unlock(&p->mu);
+
+    /* Reconnect outside the lock: a dead server must not stall the other threads. */
+    if (ready(p, c) != LR_DB_OK) {
+        lr_db_release(p, c);
+        return LR_DB_UNAVAILABLE;
+    }
+    *out = c;
+    return LR_DB_OK;
+}
+
+enum lr_db_status lr_db_acquire_probe(struct lr_db_pool *p, unsigned budget_ms,
+                                      struct lr_db_conn **out)
+{
+    struct timespec dl = lr_deadline_after(lr_now_monotonic(), budget_ms);
+    pthread_mutex_lock(&p->mu);
+    while (p->probe_busy)
+        if (pthread_cond_timedwait(&p->probe_cv, &p->mu, &dl) == ETIMEDOUT && p->probe_busy) {
+            pthread_mutex_unlock(&p->mu);
+            return LR_DB_UNAVAILABLE;
+        }
+    p->probe_busy = true;
+    pthread_mutex_unlock(&p->mu);
+    struct lr_db_conn *c = &p->probe;
+    c->cap = dl;
+    c->capped = true;
+    if (ready(p, c) != LR_DB_OK) {
+        lr_db_release(p, c);
+        return LR_DB_UNAVAILABLE;
     }
     *out = c;
     return LR_DB_OK;
@@ -128,22 +366,38 @@ enum lr_db_status lr_db_acquire(struct lr_db_pool *p, struct lr_db_conn **out)
 void lr_db_release(struct lr_db_pool *p, struct lr_db_conn *c)
 {
     pthread_mutex_lock(&p->mu);
-    p->idle[p->nidle++] = c;
-    pthread_cond_signal(&p->cv);
+    if (c == &p->probe) {
+        c->capped = false;
+        p->probe_busy = false;
+        pthread_cond_signal(&p->probe_cv);
+    } else {
+        p->idle[p->nidle++] = c;
+        pthread_cond_signal(&p->cv);
+    }
     pthread_mutex_unlock(&p->mu);
 }
 
 /* Connection-level failures map to 503; everything else is the request's fault or ours. */
-static enum lr_db_status classify(struct lr_db_conn *c, const PGresult *r)
+static enum lr_db_status classify(struct lr_db_conn *c, const PGresult *r, const char *what)
 {
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     snprintf(c->last_error, sizeof c->last_error, "%s",
-             r ? PQresultErrorMessage(r) : PQerrorMessage(c->pg));
+             r       ? PQresultErrorMessage(r)
+             : c->pg ? PQerrorMessage(c->pg)
+                     : "not connected");
     if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK || state == NULL)
         return LR_DB_UNAVAILABLE;
     if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
         strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0)
         return LR_DB_UNAVAILABLE;
+    /* query_canceled: statement_timeout fired. The client did nothing wrong, and the
+     * connection is still good. */
+    if (strcmp(state, "57014") == 0) {
+        lr_log(LR_LOG_WARN, "statement canceled",
+               json_pack("{s:s, s:s, s:s}", "statement", what, "sqlstate", state, "error",
+                         c->last_error));
+        return LR_DB_UNAVAILABLE;
+    }
     if (strcmp(state, "23505") == 0 || strcmp(state, "23P01") == 0)
         return LR_DB_CONFLICT;
     if (strcmp(state, "LR001") == 0)
@@ -151,11 +405,6 @@ static enum lr_db_status classify(struct lr_db_conn *c, const PGresult *r)
     lr_log(LR_LOG_ERROR, "sql error",
            json_pack("{s:s, s:s}", "sqlstate", state, "error", c->last_error));
     return LR_DB_ERROR;
-}
-
-static bool ok_status(ExecStatusType s)
-{
-    return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
 }
 
 static enum lr_db_status ensure_prepared(struct lr_db_conn *c, const struct lr_db_stmt *st)
@@ -167,15 +416,19 @@ static enum lr_db_status ensure_prepared(struct lr_db_conn *c, const struct lr_d
         snprintf(c->last_error, sizeof c->last_error, "too many prepared statements");
         return LR_DB_ERROR;
     }
-    PGresult *r = PQprepare(c->pg, st->name, st->sql, st->nparams, NULL);
-    enum lr_db_status s = LR_DB_OK;
+    PQsetnonblocking(c->pg, 1);
+    PGresult *r;
+    enum lr_db_status s =
+        await_query(c, PQsendPrepare(c->pg, st->name, st->sql, st->nparams, NULL), st->name, &r);
+    if (s != LR_DB_OK)
+        return s;
     if (r == NULL || !ok_status(PQresultStatus(r))) {
         const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
         /* Prepared earlier on this session but forgotten by us (after a reset). */
         if (state != NULL && strcmp(state, "42P05") == 0)
             s = LR_DB_OK;
         else
-            s = classify(c, r);
+            s = classify(c, r, st->name);
     }
     PQclear(r);
     if (s == LR_DB_OK)
@@ -185,13 +438,14 @@ static enum lr_db_status ensure_prepared(struct lr_db_conn *c, const struct lr_d
 
 /* A connection that sat idle while PostgreSQL restarted fails its next statement.
  * Outside a transaction nothing can have been written by that statement, so one
- * reconnect and retry is safe and saves the caller a spurious 503. */
+ * reconnect and retry is safe and saves the caller a spurious 503. Not after a
+ * deadline: that server is alive but not answering, and another wait helps nobody. */
 static bool reconnect_for_retry(struct lr_db_conn *c, bool was_idle, enum lr_db_status s)
 {
-    if (s != LR_DB_UNAVAILABLE || !was_idle || c->conninfo == NULL ||
+    if (s != LR_DB_UNAVAILABLE || !was_idle || c->conninfo == NULL || c->timed_out ||
         (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK))
         return false;
-    return lr_db_connect(c->conninfo, c) == LR_DB_OK;
+    return open_conn(c, c->conninfo, &c->limits) == LR_DB_OK;
 }
 
 static enum lr_db_status exec_once(struct lr_db_conn *c, const struct lr_db_stmt *st,
@@ -200,9 +454,14 @@ static enum lr_db_status exec_once(struct lr_db_conn *c, const struct lr_db_stmt
     enum lr_db_status s = ensure_prepared(c, st);
     if (s != LR_DB_OK)
         return s;
-    PGresult *r = PQexecPrepared(c->pg, st->name, st->nparams, values, NULL, NULL, 0);
+    PQsetnonblocking(c->pg, 1);
+    PGresult *r;
+    s = await_query(c, PQsendQueryPrepared(c->pg, st->name, st->nparams, values, NULL, NULL, 0),
+                    st->name, &r);
+    if (s != LR_DB_OK)
+        return s;
     if (r == NULL || !ok_status(PQresultStatus(r))) {
-        s = classify(c, r);
+        s = classify(c, r, st->name);
         PQclear(r);
         return s;
     }
@@ -218,6 +477,7 @@ enum lr_db_status lr_db_exec(struct lr_db_conn *c, const struct lr_db_stmt *st,
 {
     if (res != NULL)
         *res = NULL;
+    c->timed_out = false;
     if (c->pg == NULL)
         return LR_DB_UNAVAILABLE;
     bool idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
@@ -229,14 +489,18 @@ enum lr_db_status lr_db_exec(struct lr_db_conn *c, const struct lr_db_stmt *st,
 
 static enum lr_db_status simple_once(struct lr_db_conn *c, const char *sql)
 {
-    PGresult *r = PQexec(c->pg, sql);
-    enum lr_db_status s = (r != NULL && ok_status(PQresultStatus(r))) ? LR_DB_OK : classify(c, r);
+    PGresult *r;
+    enum lr_db_status s = run_simple(c, sql, sql, &r);
+    if (s != LR_DB_OK)
+        return s;
+    s = (r != NULL && ok_status(PQresultStatus(r))) ? LR_DB_OK : classify(c, r, sql);
     PQclear(r);
     return s;
 }
 
 enum lr_db_status lr_db_simple(struct lr_db_conn *c, const char *sql)
 {
+    c->timed_out = false;
     if (c->pg == NULL)
         return LR_DB_UNAVAILABLE;
     bool idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
@@ -258,8 +522,10 @@ enum lr_db_status lr_db_commit(struct lr_db_conn *c)
 
 void lr_db_rollback(struct lr_db_conn *c)
 {
+    PGresult *r = NULL;
     if (c->pg != NULL && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
-        PQclear(PQexec(c->pg, "ROLLBACK"));
+        run_simple(c, "ROLLBACK", "ROLLBACK", &r);
+    PQclear(r);
 }
 
 enum lr_db_status lr_db_one_text(struct lr_db_conn *c, const struct lr_db_stmt *st,

@@ -60,7 +60,9 @@ void lr_problem(struct lr_response *resp, unsigned status, const char *type_slug
 void lr_problem_unavailable(struct lr_response *resp, const struct lr_app *app)
 {
     lr_problem(resp, 503, "database-unavailable", "Service unavailable",
-               "PostgreSQL is unreachable; nothing was written. Retry later.", NULL);
+               "PostgreSQL is unreachable or did not answer in time. Retry later: a retry "
+               "of the same request (the same webhook-id for events) is never applied twice.",
+               NULL);
     resp->retry_after = app->cfg.retry_after_sec;
 }
 

@@ -19,7 +19,7 @@ static const struct lr_route ROUTES[] = {
     {"GET", "/v1/accounts/{}", lr_api_account_get, LR_ROLE_READER},
     {"PUT", "/v1/named-accounts/{}", lr_api_named_put, LR_ROLE_OPS},
     {"GET", "/v1/named-accounts/{}", lr_api_named_get, LR_ROLE_READER},
-    {"GET", "/v1/reviews", lr_api_reviews_list, LR_ROLE_OPS},
+    {"GET", "/v1/reviews", lr_api_reviews_list, LR_ROLE_READER},
     {"POST", "/v1/reviews/{}/resolve", lr_api_review_resolve, LR_ROLE_OPS},
     {"GET", "/v1/rules", lr_api_rules_get, LR_ROLE_READER},
     {"PUT", "/v1/rules", lr_api_rules_put, LR_ROLE_ADMIN},

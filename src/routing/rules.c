@@ -138,6 +138,21 @@ int lr_rules_parse(const char *text, size_t len, struct lr_rules *out, json_t *e
     return rc;
 }
 
+/* The keys of each object of the document. A key the parser does not read is refused,
+ * at every level: a typo such as pricing_flor_acv must not pass silently (SPEC 3.3). */
+static const char *const DOC_KEYS[] = {"bands",
+                                       "free_mail_domains",
+                                       "handoff",
+                                       "pricing_floor_acv",
+                                       "mid_market_commission_rate_bp",
+                                       "finder_credit_rate_bp",
+                                       "finder_credit_cap",
+                                       "no_poaching",
+                                       NULL};
+static const char *const BANDS_KEYS[] = {"employee_count", "expected_acv", "fit_score", NULL};
+static const char *const BAND_MIN_KEYS[] = {"mid_market_min", "strategic_min", NULL};
+static const char *const HANDOFF_KEYS[] = {"acv_min", "employee_count_min", NULL};
+
 int lr_rules_from_json(const json_t *doc, const json_t *lits, struct lr_rules *out, json_t *errors)
 {
     if (!json_is_object(doc)) {
@@ -147,10 +162,13 @@ int lr_rules_from_json(const json_t *doc, const json_t *lits, struct lr_rules *o
     size_t before = json_array_size(errors);
     struct lr_rules r;
     memset(&r, 0, sizeof r);
+    lr_json_unknown_keys(doc, DOC_KEYS, "", errors);
 
     const json_t *bands = json_object_get(doc, "bands");
     if (!json_is_object(bands))
         lr_json_field_error(errors, "bands", "must be an object");
+    else
+        lr_json_unknown_keys(bands, BANDS_KEYS, "bands.", errors);
     for (size_t i = 0; i < sizeof BAND_KEYS / sizeof *BAND_KEYS; i++) {
         char field[96];
         const json_t *b = json_object_get(bands, BAND_KEYS[i].key);
@@ -159,6 +177,10 @@ int lr_rules_from_json(const json_t *doc, const json_t *lits, struct lr_rules *o
             lr_json_field_error(errors, field, "must be an object");
             continue;
         }
+        char prefix[104];
+        snprintf(prefix, sizeof prefix, "%s.", field);
+        if (b != NULL)
+            lr_json_unknown_keys(b, BAND_MIN_KEYS, prefix, errors);
         struct lr_band *band = &r.bands[BAND_KEYS[i].kind];
         size_t errs = json_array_size(errors);
         char f1[128], f2[128];
@@ -208,6 +230,7 @@ int lr_rules_from_json(const json_t *doc, const json_t *lits, struct lr_rules *o
     if (!json_is_object(handoff)) {
         lr_json_field_error(errors, "handoff", "must be an object");
     } else {
+        lr_json_unknown_keys(handoff, HANDOFF_KEYS, "handoff.", errors);
         get_money(handoff, lits, "acv_min", "handoff.acv_min", &r.handoff_acv_cents, errors);
         get_int(handoff, "employee_count_min", "handoff.employee_count_min", 1, 10000000,
                 &r.handoff_employees, errors);

@@ -343,6 +343,37 @@ static int digits(const char *s, int n, int *out)
     return 0;
 }
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm): plain
+ * arithmetic, so the range does not depend on the platform's time_t or timegm. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+#define USEC_PER_DAY ((int64_t)86400 * 1000000)
+/* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z: the instants that RFC 3339 can
+ * write in UTC and PostgreSQL can read back (it has no year 0000). */
+#define RFC3339_MIN_USEC (days_from_civil(1, 1, 1) * USEC_PER_DAY)
+#define RFC3339_MAX_USEC (days_from_civil(10000, 1, 1) * USEC_PER_DAY - 1)
+
 int lr_rfc3339_parse(const char *s, int64_t *usec)
 {
     int Y, M, D, h, m, sec;
@@ -351,11 +382,11 @@ int lr_rfc3339_parse(const char *s, int64_t *usec)
         digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &m) || s[16] != ':' ||
         digits(s + 17, 2, &sec))
         return -1;
-    /* timegm would quietly turn 2026-02-30 into March 2nd: refuse days the month lacks. */
+    /* Days the month lacks are refused rather than rolled into the next month. */
     static const int MDAYS[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     bool leap = (Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0;
-    if (M < 1 || M > 12 || D < 1 || D > MDAYS[M - 1] || (M == 2 && D == 29 && !leap) || h > 23 ||
-        m > 59 || sec > 60)
+    if (Y < 1 || M < 1 || M > 12 || D < 1 || D > MDAYS[M - 1] || (M == 2 && D == 29 && !leap) ||
+        h > 23 || m > 59 || sec > 60)
         return -1;
     const char *p = s + 19;
     int64_t frac = 0;
@@ -370,12 +401,17 @@ int lr_rfc3339_parse(const char *s, int64_t *usec)
         for (; n < 6; n++)
             frac *= 10;
     }
+    /* A leap second counts as the next minute's first, as in PostgreSQL, which refuses
+     * a fraction of it. */
+    if (sec == 60 && frac != 0)
+        return -1;
     int offset = 0;
     if (*p == 'Z' || *p == 'z') {
         p++;
     } else if (*p == '+' || *p == '-') {
         int oh, om;
-        if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) || oh > 23 || om > 59)
+        /* PostgreSQL refuses offsets beyond 15:59. */
+        if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) || oh > 15 || om > 59)
             return -1;
         offset = (oh * 60 + om) * 60 * (*p == '-' ? -1 : 1);
         p += 6;
@@ -384,18 +420,196 @@ int lr_rfc3339_parse(const char *s, int64_t *usec)
     }
     if (*p != '\0')
         return -1;
-    struct tm tm = {.tm_year = Y - 1900,
-                    .tm_mon = M - 1,
-                    .tm_mday = D,
-                    .tm_hour = h,
-                    .tm_min = m,
-                    .tm_sec = sec};
-    time_t t = timegm(&tm);
-    *usec = ((int64_t)t - offset) * 1000000 + frac;
+    int64_t secs = days_from_civil(Y, M, D) * 86400 + h * 3600 + m * 60 + sec - offset;
+    int64_t t = secs * 1000000 + frac;
+    /* An offset can carry 0001-01-01 or 9999-12-31 out of the years UTC can be written in. */
+    if (t < RFC3339_MIN_USEC || t > RFC3339_MAX_USEC)
+        return -1;
+    *usec = t;
     return 0;
+}
+
+int lr_rfc3339_format_usec(int64_t usec, char *out)
+{
+    if (usec < RFC3339_MIN_USEC || usec > RFC3339_MAX_USEC)
+        return -1;
+    /* Floor division: instants before 1970 are negative. */
+    int64_t days = usec / USEC_PER_DAY;
+    if (usec % USEC_PER_DAY < 0)
+        days--;
+    int64_t in_day = usec - days * USEC_PER_DAY;
+    int y, mo, d;
+    civil_from_days(days, &y, &mo, &d);
+    unsigned s = (unsigned)(in_day / 1000000);
+    /* The moduli change nothing in range; they show the compiler each field's width. */
+    snprintf(out, LR_RFC3339_UTC_SIZE, "%04u-%02u-%02uT%02u:%02u:%02u.%06uZ", (unsigned)y % 10000,
+             (unsigned)mo % 100, (unsigned)d % 100, s / 3600 % 100, s / 60 % 60, s % 60,
+             (unsigned)(in_day % 1000000));
+    return 0;
+}
+
+/* PostgreSQL's numeric (what jsonb stores a number as) holds at most 16383 digits
+ * after the point and values below 10^131072, and refuses an exponent beyond
+ * INT_MAX/2 even on zero. jansson reads all of these (a tiny value as 0.0), so an
+ * unknown field such as 1e-400000 would otherwise reach the database and fail there. */
+#define PG_NUMERIC_DSCALE_MAX 16383
+#define PG_NUMERIC_DIGITS_MAX 131072
+#define PG_NUMERIC_EXP_MAX 1073741823
+
+bool lr_json_number_storable(const char *lit)
+{
+    const char *p = lit;
+    if (*p == '-')
+        p++;
+    const char *int_start = p;
+    while (*p >= '0' && *p <= '9')
+        p++;
+    size_t int_len = (size_t)(p - int_start);
+    const char *frac_start = p;
+    size_t frac_len = 0;
+    if (*p == '.') {
+        frac_start = ++p;
+        while (*p >= '0' && *p <= '9')
+            p++;
+        frac_len = (size_t)(p - frac_start);
+    }
+    int64_t exp = 0;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        bool neg = *p == '-';
+        if (*p == '-' || *p == '+')
+            p++;
+        for (; *p >= '0' && *p <= '9'; p++) {
+            exp = exp * 10 + (*p - '0');
+            if (exp >= PG_NUMERIC_EXP_MAX)
+                return false;
+        }
+        if (neg)
+            exp = -exp;
+    }
+    if (*p != '\0' || int_len == 0)
+        return false;
+    if ((int64_t)frac_len - exp > PG_NUMERIC_DSCALE_MAX)
+        return false;
+    /* The power of ten of the first significant digit. */
+    for (size_t i = 0; i < int_len; i++)
+        if (int_start[i] != '0')
+            return (int64_t)(int_len - i - 1) + exp < PG_NUMERIC_DIGITS_MAX;
+    for (size_t i = 0; i < frac_len; i++)
+        if (frac_start[i] != '0')
+            return -(int64_t)(i + 1) + exp < PG_NUMERIC_DIGITS_MAX;
+    return true; /* zero */
+}
+
+void lr_json_storable_errors(const json_t *lits, json_t *errors)
+{
+    const char *pointer;
+    json_t *lit;
+    json_object_foreach((json_t *)lits, pointer, lit)
+    {
+        const char *text = json_string_value(lit);
+        if (text == NULL || lr_json_number_storable(text))
+            continue;
+        /* Named like the other fields (data.foo), from the JSON pointer /data/foo. */
+        size_t n = strlen(pointer);
+        char *field = malloc(n + 1);
+        if (field == NULL)
+            continue;
+        size_t k = 0;
+        for (size_t i = *pointer == '/' ? 1 : 0; i < n; i++) {
+            if (pointer[i] == '/')
+                field[k++] = '.';
+            else if (pointer[i] == '~' && (pointer[i + 1] == '0' || pointer[i + 1] == '1'))
+                field[k++] = pointer[++i] == '0' ? '~' : '/';
+            else
+                field[k++] = pointer[i];
+        }
+        field[k] = '\0';
+        /* A field refused already (money with too many decimals) is named once. */
+        bool named = false;
+        size_t j;
+        json_t *e;
+        json_array_foreach(errors, j, e)
+        {
+            const char *f = json_string_value(json_object_get(e, "field"));
+            named = named || (f != NULL && strcmp(f, field) == 0);
+        }
+        if (!named)
+            lr_json_field_error(errors, field,
+                                "must be a number PostgreSQL can store: at most 16383 digits after "
+                                "the decimal point and below 10^131072");
+        free(field);
+    }
+}
+
+bool lr_utf8_printable(const char *s, size_t min_chars, size_t max_chars)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t chars = 0;
+    while (*p) {
+        unsigned cp;
+        int extra;
+        if (*p < 0x80) {
+            cp = *p;
+            extra = 0;
+        } else if ((*p & 0xE0) == 0xC0) {
+            cp = *p & 0x1F;
+            extra = 1;
+        } else if ((*p & 0xF0) == 0xE0) {
+            cp = *p & 0x0F;
+            extra = 2;
+        } else if ((*p & 0xF8) == 0xF0) {
+            cp = *p & 0x07;
+            extra = 3;
+        } else {
+            return false;
+        }
+        p++;
+        for (int i = 0; i < extra; i++, p++) {
+            if ((*p & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (*p & 0x3F);
+        }
+        /* Overlong forms, surrogates and code points past U+10FFFF are not UTF-8. */
+        static const unsigned MIN_CP[4] = {0, 0x80, 0x800, 0x10000};
+        if (cp < MIN_CP[extra] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+            return false;
+        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
+            return false;
+        if (++chars > max_chars)
+            return false;
+    }
+    return chars >= min_chars;
 }
 
 void lr_json_field_error(json_t *errors, const char *field, const char *message)
 {
     json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "message", message));
+}
+
+void lr_json_unknown_keys(const json_t *obj, const char *const *known, const char *prefix,
+                          json_t *errors)
+{
+    /* The message lists what is known, so that a typo is fixed in one round. */
+    char msg[512];
+    int n = snprintf(msg, sizeof msg, "unknown key; known keys:");
+    for (size_t i = 0; known[i] != NULL && n > 0 && (size_t)n < sizeof msg; i++)
+        n += snprintf(msg + n, sizeof msg - (size_t)n, "%s %s", i ? "," : "", known[i]);
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)obj, key, v)
+    {
+        bool ok = false;
+        for (size_t i = 0; known[i] != NULL && !ok; i++)
+            ok = strcmp(key, known[i]) == 0;
+        if (ok)
+            continue;
+        size_t len = strlen(prefix) + strlen(key) + 1;
+        char *field = malloc(len);
+        if (field == NULL)
+            continue;
+        snprintf(field, len, "%s%s", prefix, key);
+        lr_json_field_error(errors, field, msg);
+        free(field);
+    }
 }

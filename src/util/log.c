@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/json.h"
 
@@ -49,4 +50,39 @@ void lr_log(enum lr_log_level level, const char *msg, json_t *fields)
     fwrite(text, 1, n + 1, stdout);
     fflush(stdout);
     free(text);
+}
+
+void lr_log_limiter_init(struct lr_log_limiter *l, unsigned per_second)
+{
+    pthread_mutex_init(&l->mu, NULL);
+    l->window = -1;
+    l->per_second = per_second;
+    l->used = l->suppressed = 0;
+}
+
+bool lr_log_limiter_allow_at(struct lr_log_limiter *l, long long now_sec, unsigned *suppressed)
+{
+    pthread_mutex_lock(&l->mu);
+    if (now_sec != l->window) {
+        l->window = now_sec;
+        l->used = 0;
+    }
+    bool ok = l->used < l->per_second;
+    if (ok) {
+        l->used++;
+        *suppressed = l->suppressed;
+        l->suppressed = 0;
+    } else {
+        l->suppressed++;
+        *suppressed = 0;
+    }
+    pthread_mutex_unlock(&l->mu);
+    return ok;
+}
+
+bool lr_log_limiter_allow(struct lr_log_limiter *l, unsigned *suppressed)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return lr_log_limiter_allow_at(l, (long long)now.tv_sec, suppressed);
 }

@@ -321,6 +321,10 @@ class Server:
         env = self.env.base_env()
         env["LEADROUTER_LISTEN"] = "%s:%d" % (HOST, self.port)
         env["LEADROUTER_WEBHOOK_SECRET"] = self.env.secret
+        # Every test client is 127.0.0.1, and a test that stops a server should not
+        # wait out the load-balancer delay; the modules that test those limits set them.
+        env["LEADROUTER_MAX_CONNECTIONS_PER_IP"] = "0"
+        env["LEADROUTER_SHUTDOWN_DELAY_SECONDS"] = "0"
         env.update(self.extra_env)
         logf = open(self.log_path, "ab")
         try:

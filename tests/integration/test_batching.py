@@ -198,15 +198,24 @@ class BatchingTest(LRTestCase):
             holder.wait(30)
 
     def test_a_lead_the_database_refuses_fails_alone(self):
-        # The routing code accepts year 0000, PostgreSQL does not: that lead's write
-        # fails, and the batch it shared is written again without it.
+        # No event the server accepts is one PostgreSQL refuses any more (timestamps,
+        # numbers and webhook-ids are checked before a lead reaches a batch:
+        # test_input_hardening), so the database is made to refuse one lead itself, by a
+        # constraint on that lead's id, as a constraint or trigger added outside the
+        # service would. That lead's write fails, and the batch it shared is written
+        # again without it.
         fresh_reps("smb", 2)
-        bad = lead_event(unique("bf"), timestamp="0000-01-01T00:00:00Z", **seg_values("smb"))
-        reqs = [ENV.event_request(bad)]
-        reqs += [ENV.event_request(lead_event(unique("bg"), **seg_values("smb")))
-                 for _ in range(15)]
-        before = ENV.counts()
-        results = at_once(reqs)
+        bad = lead_event(unique("bf"), **seg_values("smb"))
+        ENV.psql("ALTER TABLE leads ADD CONSTRAINT it_refuse_one_lead CHECK (id <> '%s')"
+                 " NOT VALID" % bad["data"]["id"])
+        try:
+            reqs = [ENV.event_request(bad)]
+            reqs += [ENV.event_request(lead_event(unique("bg"), **seg_values("smb")))
+                     for _ in range(15)]
+            before = ENV.counts()
+            results = at_once(reqs)
+        finally:
+            ENV.psql("ALTER TABLE leads DROP CONSTRAINT it_refuse_one_lead")
         self.assertAllResponses(results)
         self.assertGreaterEqual(results[0].status, 500, results[0])
         for r in results[1:]:

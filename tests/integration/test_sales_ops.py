@@ -193,7 +193,10 @@ class A1ReviewListTest(LRTestCase):
                 self.assertProblem(ENV.api("GET", "/v1/reviews?" + q, role="ops"), 422, fields=[field])
 
     def test_roles(self):
-        self.assertProblem(ENV.api("GET", "/v1/reviews", role="reader"), 403)
+        # SPEC 3.3: reading the queue is for reader and up; working it is for ops.
+        self.assertStatus(ENV.api("GET", "/v1/reviews", role="reader"), 200)
+        self.assertProblem(ENV.api("POST", "/v1/reviews/1/resolve", {"queue": "smb"},
+                                   role="reader"), 403)
         self.assertProblem(ENV.api("GET", "/v1/reviews", role=None), 401)
         self.assertStatus(ENV.api("GET", "/v1/reviews", role="admin"), 200)
 

@@ -14,7 +14,7 @@ int main(void)
     srunner_add_suite(sr, json_suite());
     srunner_add_suite(sr, webhook_suite());
     srunner_add_suite(sr, csv_suite());
-    srunner_add_suite(sr, strset_suite());
+    srunner_add_suite(sr, json_array_suite());
     srunner_add_suite(sr, pgarray_suite());
     srunner_add_suite(sr, config_suite());
     srunner_add_suite(sr, event_input_suite());
@@ -23,6 +23,8 @@ int main(void)
     srunner_add_suite(sr, opportunity_suite());
     srunner_add_suite(sr, rules_validator_suite());
     srunner_add_suite(sr, redecide_suite());
+    srunner_add_suite(sr, conns_suite());
+    srunner_add_suite(sr, db_limits_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

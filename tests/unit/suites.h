@@ -13,7 +13,7 @@ Suite *money_suite(void);
 Suite *json_suite(void);
 Suite *webhook_suite(void);
 Suite *csv_suite(void);
-Suite *strset_suite(void);
+Suite *json_array_suite(void);
 Suite *pgarray_suite(void);
 Suite *config_suite(void);
 Suite *event_input_suite(void);
@@ -22,5 +22,8 @@ Suite *buf_suite(void);
 Suite *opportunity_suite(void);
 Suite *rules_validator_suite(void);
 Suite *redecide_suite(void);
+Suite *db_limits_suite(void);
+
+Suite *conns_suite(void);
 
 #endif

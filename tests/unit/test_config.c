@@ -7,21 +7,15 @@
 #include "config/config.h"
 #include "suites.h"
 
-static const char *const ENV_NAMES[] = {
-    "LEADROUTER_CONFIG",         "LEADROUTER_DATABASE_URL",
-    "LEADROUTER_LISTEN",         "LEADROUTER_WEBHOOK_SECRET",
-    "LEADROUTER_MAX_BODY_BYTES", "LEADROUTER_MAX_BULK_BYTES",
-    "LEADROUTER_DB_POOL_SIZE",   "LEADROUTER_MAX_CONNECTIONS",
-    "LEADROUTER_DRAIN_SECONDS",  "LEADROUTER_RETRY_AFTER_SECONDS",
-    "LEADROUTER_BATCH_MAX",      "LEADROUTER_LOG_LEVEL",
-};
-
 /* The caller's environment must not leak into the tests, nor the tests' into the
  * caller (CK_FORK=no runs everything in one process). */
 static void clear_env(void)
 {
-    for (size_t i = 0; i < sizeof ENV_NAMES / sizeof *ENV_NAMES; i++)
-        unsetenv(ENV_NAMES[i]);
+    size_t n;
+    const struct lr_setting *set = lr_config_settings(&n);
+    for (size_t i = 0; i < n; i++)
+        unsetenv(set[i].env);
+    unsetenv("LEADROUTER_CONFIG");
 }
 
 static char tmp_path[64];
@@ -69,6 +63,44 @@ START_TEST(test_defaults)
     ck_assert_uint_eq(c.retry_after_sec, 2);
     ck_assert_uint_eq(c.batch_max, 32);
     ck_assert_int_eq(c.log_level, LR_LOG_INFO);
+    ck_assert_uint_eq(c.max_connections_per_ip, 128);
+    ck_assert_uint_eq(c.shutdown_delay_sec, 5);
+    ck_assert_uint_eq(c.db_statement_timeout_ms, 10000);
+}
+END_TEST
+
+/* Every row of the settings table: its default is accepted, its bounds are enforced
+ * at both ends, and its variable is its name in upper case. */
+START_TEST(test_settings_table)
+{
+    size_t n;
+    const struct lr_setting *set = lr_config_settings(&n);
+    ck_assert_uint_ge(n, 20);
+    for (size_t i = 0; i < n; i++) {
+        struct lr_config c;
+        lr_config_defaults(&c);
+        char err[256] = "", v[32], env[96] = "LEADROUTER_";
+        ck_assert_msg(lr_config_set(&c, set[i].name, set[i].def, err, sizeof err) == 0, "%s: %s",
+                      set[i].name, err);
+        for (size_t k = 0; set[i].name[k] != '\0'; k++)
+            env[11 + k] =
+                (char)(set[i].name[k] >= 'a' && set[i].name[k] <= 'z' ? set[i].name[k] - 'a' + 'A'
+                                                                      : set[i].name[k]);
+        ck_assert_str_eq(set[i].env, env);
+        ck_assert_ptr_nonnull(set[i].help);
+        if (set[i].type != LR_SET_UINT && set[i].type != LR_SET_SIZE)
+            continue;
+        snprintf(v, sizeof v, "%lu", set[i].hi);
+        ck_assert_int_eq(lr_config_set(&c, set[i].name, v, err, sizeof err), 0);
+        snprintf(v, sizeof v, "%lu", set[i].hi + 1);
+        ck_assert_int_eq(lr_config_set(&c, set[i].name, v, err, sizeof err), -1);
+        snprintf(v, sizeof v, "%lu", set[i].lo);
+        ck_assert_int_eq(lr_config_set(&c, set[i].name, v, err, sizeof err), 0);
+        if (set[i].lo > 0) {
+            snprintf(v, sizeof v, "%lu", set[i].lo - 1);
+            ck_assert_int_eq(lr_config_set(&c, set[i].name, v, err, sizeof err), -1);
+        }
+    }
 }
 END_TEST
 
@@ -321,6 +353,7 @@ Suite *config_suite(void)
     TCase *tc = tcase_create("config");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_defaults);
+    tcase_add_test(tc, test_settings_table);
     tcase_add_test(tc, test_set_each_key);
     tcase_add_test(tc, test_set_listen);
     tcase_add_test(tc, test_set_bad_values);

@@ -200,6 +200,20 @@ static const struct {
     {"2028-02-29T00:00:00Z", (int64_t)1835395200 * 1000000},
     {"2000-02-29T00:00:00Z", (int64_t)951782400 * 1000000},
     {"2026-12-31T23:59:59Z", (int64_t)1798761599 * 1000000},
+    /* The edges of what PostgreSQL's timestamptz takes, checked against PostgreSQL 15. */
+    {"0001-01-01T00:00:00Z", (int64_t)-62135596800 * 1000000},
+    {"0001-01-01T01:00:00+01:00", (int64_t)-62135596800 * 1000000},
+    {"9999-12-31T23:59:59Z", (int64_t)253402300799 * 1000000},
+    {"9999-12-31T23:59:59.999999Z", (int64_t)253402300799999999},
+    {"9999-12-31T22:59:59.999999-01:00", (int64_t)253402300799999999},
+    {"2024-02-29T00:00:00Z", (int64_t)1709164800 * 1000000},
+    {"2026-01-01T00:00:00+15:59", (int64_t)1767168060 * 1000000},
+    {"2026-01-01T00:00:00-15:59", (int64_t)1767283140 * 1000000},
+    /* A leap second is the next minute's first, as PostgreSQL reads it. */
+    {"2026-12-31T23:59:60Z", (int64_t)1798761600 * 1000000},
+    {"2026-12-31T23:59:60.000Z", (int64_t)1798761600 * 1000000},
+    {"2026-11-23T10:15:60Z", (int64_t)1795428960 * 1000000},
+    {"1969-12-31T23:59:59.5Z", -500000},
 };
 #define N_GOOD_TIMES (sizeof GOOD_TIMES / sizeof *GOOD_TIMES)
 
@@ -249,6 +263,21 @@ static const char *const BAD_TIMES[] = {
     "2026-06-31T00:00:00Z",
     "2026-09-31T00:00:00Z",
     "2026-11-31T00:00:00Z",
+    /* What PostgreSQL refuses. */
+    "0000-01-01T00:00:00Z", /* there is no year zero */
+    "0000-12-31T23:59:59Z",
+    "2023-02-29T00:00:00Z",
+    "1900-02-29T00:00:00Z",
+    "2026-01-01T00:00:00+16:00", /* offsets stop at 15:59 */
+    "2026-01-01T00:00:00-16:00",
+    "2026-01-01T00:00:00+23:59",
+    "2026-12-31T23:59:60.5Z", /* no fraction of a leap second */
+    "2026-12-31T23:59:60.000001Z",
+    /* Instants that UTC cannot write in years 0001-9999. */
+    "0001-01-01T00:00:00+00:01",
+    "0001-01-01T00:59:59.999999+01:00",
+    "9999-12-31T23:59:59-00:01",
+    "9999-12-31T23:59:60Z",
 };
 #define N_BAD_TIMES (sizeof BAD_TIMES / sizeof *BAD_TIMES)
 
@@ -277,6 +306,188 @@ START_TEST(test_rfc3339_null_and_now)
 }
 END_TEST
 
+START_TEST(test_rfc3339_format)
+{
+    static const struct {
+        int64_t usec;
+        const char *text;
+    } CASES[] = {
+        {0, "1970-01-01T00:00:00.000000Z"},
+        {-500000, "1969-12-31T23:59:59.500000Z"},
+        {-1, "1969-12-31T23:59:59.999999Z"},
+        {T0 * 1000000 + 123456, "2026-11-23T10:15:00.123456Z"},
+        {(int64_t)1709164800 * 1000000, "2024-02-29T00:00:00.000000Z"},
+        {(int64_t)-62135596800 * 1000000, "0001-01-01T00:00:00.000000Z"},
+        {(int64_t)253402300799999999, "9999-12-31T23:59:59.999999Z"},
+    };
+    for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
+        char out[LR_RFC3339_UTC_SIZE];
+        ck_assert_int_eq(lr_rfc3339_format_usec(CASES[i].usec, out), 0);
+        ck_assert_str_eq(out, CASES[i].text);
+        int64_t back = 0;
+        ck_assert_int_eq(lr_rfc3339_parse(out, &back), 0);
+        ck_assert_int_eq(back, CASES[i].usec);
+    }
+    /* Offsets are gone from what the database is given. */
+    char out[LR_RFC3339_UTC_SIZE];
+    int64_t usec = 0;
+    ck_assert_int_eq(lr_rfc3339_parse("2026-01-01T00:00:00+15:59", &usec), 0);
+    ck_assert_int_eq(lr_rfc3339_format_usec(usec, out), 0);
+    ck_assert_str_eq(out, "2025-12-31T08:01:00.000000Z");
+    ck_assert_int_eq(lr_rfc3339_parse("2026-12-31T23:59:60Z", &usec), 0);
+    ck_assert_int_eq(lr_rfc3339_format_usec(usec, out), 0);
+    ck_assert_str_eq(out, "2027-01-01T00:00:00.000000Z");
+    /* Outside 0001-9999: refused, out untouched. */
+    strcpy(out, "untouched");
+    ck_assert_int_eq(lr_rfc3339_format_usec((int64_t)-62135596800 * 1000000 - 1, out), -1);
+    ck_assert_int_eq(lr_rfc3339_format_usec((int64_t)253402300800 * 1000000, out), -1);
+    ck_assert_int_eq(lr_rfc3339_format_usec(INT64_MIN, out), -1);
+    ck_assert_int_eq(lr_rfc3339_format_usec(INT64_MAX, out), -1);
+    ck_assert_str_eq(out, "untouched");
+}
+END_TEST
+
+/* --- what PostgreSQL's numeric can hold ------------------------------------------- */
+
+START_TEST(test_number_storable)
+{
+    /* Each checked against PostgreSQL 15 with SELECT 'literal'::jsonb. */
+    static const char *const OK[] = {
+        "1.5",
+        "1e-16383",
+        "0.5e-16382",
+        "1e131071",
+        "9.99e131070",
+        "0.0e999999",
+        "-0.0",
+        "0e5",
+        "1E+5",
+        "1.000e3",
+        "0e1073741822",
+        "0e-16383",
+        "10e131070",
+        "0.01e131073",
+        "-123.456e-7",
+        "0.1e131072",
+        "5e-324",
+        "0",
+        "12345678901234567890.5",
+    };
+    static const char *const BAD[] = {
+        "1e-16384",
+        "1e-400000",
+        "0e-400000",
+        "1.5e-16383",
+        "1e131072",
+        "1e2147483648",
+        "0e1073741823",
+        "0e-1073741823",
+        "0e-1073741822",
+        "100e-16385",
+        "0e-16384",
+        "-1e-400000",
+        "1e99999999999999999999",
+    };
+    for (size_t i = 0; i < sizeof OK / sizeof *OK; i++)
+        ck_assert_msg(lr_json_number_storable(OK[i]), "'%s' refused", OK[i]);
+    for (size_t i = 0; i < sizeof BAD / sizeof *BAD; i++)
+        ck_assert_msg(!lr_json_number_storable(BAD[i]), "'%s' accepted", BAD[i]);
+    /* Digits after the point count, zeros included: 16383 fit, 16384 do not. */
+    char lit[16400];
+    memcpy(lit, "1.", 2);
+    memset(lit + 2, '0', 16383);
+    lit[2 + 16383] = '\0';
+    ck_assert(lr_json_number_storable(lit));
+    lit[2 + 16383] = '0';
+    lit[2 + 16384] = '\0';
+    ck_assert(!lr_json_number_storable(lit));
+    /* Not a number literal at all. */
+    ck_assert(!lr_json_number_storable(""));
+    ck_assert(!lr_json_number_storable(".5"));
+    ck_assert(!lr_json_number_storable("1.5x"));
+}
+END_TEST
+
+START_TEST(test_storable_errors_name_fields)
+{
+    const char *text = "{\"data\": {\"ok\": 1.5, \"foo\": 1e-400000, \"a/b~c\": [1, 0e-99999]},"
+                       " \"top\": 1e-16384, \"fine\": 2.0}";
+    json_t *lits = lr_json_number_literals(text, strlen(text));
+    ck_assert_ptr_nonnull(lits);
+    json_t *errors = json_array();
+    lr_json_storable_errors(lits, errors);
+    ck_assert_uint_eq(json_array_size(errors), 3);
+    const char *want[] = {"data.foo", "data.a/b~c.1", "top"};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *e = json_array_get(errors, i);
+        ck_assert_str_eq(json_string_value(json_object_get(e, "field")), want[i]);
+        ck_assert_ptr_nonnull(
+            strstr(json_string_value(json_object_get(e, "message")), "PostgreSQL can store"));
+    }
+    json_decref(errors);
+    json_decref(lits);
+}
+END_TEST
+
+/* --- header text ------------------------------------------------------------------- */
+
+START_TEST(test_utf8_printable)
+{
+    ck_assert(lr_utf8_printable("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", 1, 255));
+    ck_assert(lr_utf8_printable("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 1, 255));
+    ck_assert(!lr_utf8_printable("", 1, 255));
+    ck_assert(!lr_utf8_printable("\xff\xfe", 1, 255));         /* not UTF-8 */
+    ck_assert(!lr_utf8_printable("abc\xc3", 1, 255));          /* cut short */
+    ck_assert(!lr_utf8_printable("\xc3\x28", 1, 255));         /* bad continuation */
+    ck_assert(!lr_utf8_printable("\xc0\xaf", 1, 255));         /* overlong '/' */
+    ck_assert(!lr_utf8_printable("\xed\xa0\x80", 1, 255));     /* a surrogate */
+    ck_assert(!lr_utf8_printable("\xf4\x90\x80\x80", 1, 255)); /* past U+10FFFF */
+    ck_assert(!lr_utf8_printable("\x80", 1, 255));             /* lone continuation */
+    ck_assert(!lr_utf8_printable("a\tb", 1, 255));
+    ck_assert(!lr_utf8_printable("a\x01b", 1, 255));
+    ck_assert(!lr_utf8_printable("a\x7f", 1, 255));
+    ck_assert(!lr_utf8_printable("a\xc2\x85", 1, 255)); /* C1 NEL */
+    /* Characters are counted, not bytes. */
+    char s[2 * 256 + 1];
+    for (int i = 0; i < 255; i++)
+        memcpy(s + 2 * i, "\xc3\xa9", 2);
+    s[2 * 255] = '\0';
+    ck_assert(lr_utf8_printable(s, 1, 255));
+    memcpy(s + 2 * 255, "\xc3\xa9", 2);
+    s[2 * 256] = '\0';
+    ck_assert(!lr_utf8_printable(s, 1, 255));
+    ck_assert(!lr_utf8_printable("ab", 3, 255));
+}
+END_TEST
+
+/* --- unknown keys ------------------------------------------------------------------ */
+
+START_TEST(test_unknown_keys)
+{
+    static const char *const KNOWN[] = {"name", "segment", NULL};
+    json_t *obj = json_pack("{s:s, s:s, s:i, s:n}", "name", "x", "segmnet", "smb", "crm_owner_id",
+                            7, "segment");
+    json_t *errors = json_array();
+    lr_json_unknown_keys(obj, KNOWN, "bands.", errors);
+    ck_assert_uint_eq(json_array_size(errors), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(errors, 0), "field")),
+                     "bands.segmnet");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(errors, 1), "field")),
+                     "bands.crm_owner_id");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(errors, 0), "message")),
+                     "unknown key; known keys: name, segment");
+    json_decref(errors);
+    /* Nothing unknown: nothing appended. */
+    errors = json_array();
+    json_object_del(obj, "segmnet");
+    json_object_del(obj, "crm_owner_id");
+    lr_json_unknown_keys(obj, KNOWN, "", errors);
+    ck_assert_uint_eq(json_array_size(errors), 0);
+    json_decref(errors);
+    json_decref(obj);
+}
+END_TEST
+
 Suite *json_suite(void)
 {
     Suite *s = suite_create("util/json");
@@ -297,6 +508,14 @@ Suite *json_suite(void)
     tcase_add_test(tc, test_rfc3339_valid);
     tcase_add_test(tc, test_rfc3339_invalid);
     tcase_add_test(tc, test_rfc3339_null_and_now);
+    tcase_add_test(tc, test_rfc3339_format);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("input limits");
+    tcase_add_test(tc, test_number_storable);
+    tcase_add_test(tc, test_storable_errors_name_fields);
+    tcase_add_test(tc, test_utf8_printable);
+    tcase_add_test(tc, test_unknown_keys);
     suite_add_tcase(s, tc);
     return s;
 }

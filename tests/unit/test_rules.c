@@ -295,6 +295,41 @@ START_TEST(test_not_an_object)
 }
 END_TEST
 
+/* A key the parser does not read is refused at every level, named exactly, and only
+ * it: the document is otherwise valid (SPEC 3.3: pricing_flor_acv must not pass). */
+static const struct {
+    const char *from, *to, *field;
+} UNKNOWN[] = {
+    {"\"pricing_floor_acv\": 50000.00", "\"pricing_floor_acv\": 50000.00, \"pricing_flor_acv\": 1",
+     "pricing_flor_acv"},
+    {"\"no_poaching\": true", "\"no_poaching\": true, \"comment\": \"hello\"", "comment"},
+    {"\"bands\": {", "\"bands\": {\"employee_cnt\": {}, ", "bands.employee_cnt"},
+    {"{\"mid_market_min\": 51,", "{\"mid_market_min\": 51, \"smb_max\": 50,",
+     "bands.employee_count.smb_max"},
+    {"{\"mid_market_min\": 40,", "{\"mid_market_min\": 40, \"strategic_mni\": 3,",
+     "bands.fit_score.strategic_mni"},
+    {"\"employee_count_min\": 51}", "\"employee_count_min\": 51, \"acv_minimum\": 1}",
+     "handoff.acv_minimum"},
+};
+
+START_TEST(test_unknown_keys_refused)
+{
+    for (size_t i = 0; i < sizeof UNKNOWN / sizeof *UNKNOWN; i++) {
+        char *doc = edited(UNKNOWN[i].from, UNKNOWN[i].to);
+        json_t *errors = json_array();
+        struct lr_rules r;
+        ck_assert_int_eq(lr_rules_parse(doc, strlen(doc), &r, errors), -1);
+        char *dump = json_dumps(errors, JSON_COMPACT);
+        ck_assert_msg(json_array_size(errors) == 1 && has_field(errors, UNKNOWN[i].field),
+                      "want only %s in %s", UNKNOWN[i].field, dump);
+        ck_assert_ptr_nonnull(strstr(dump, "unknown key"));
+        free(dump);
+        json_decref(errors);
+        free(doc);
+    }
+}
+END_TEST
+
 /* Limits that are allowed. */
 START_TEST(test_valid_edges)
 {
@@ -306,7 +341,7 @@ START_TEST(test_valid_edges)
         "\"handoff\": {\"acv_min\": 0, \"employee_count_min\": 10000000}, "
         "\"pricing_floor_acv\": 5e4, \"mid_market_commission_rate_bp\": 0, "
         "\"finder_credit_rate_bp\": 10000, \"finder_credit_cap\": 12.5, "
-        "\"no_poaching\": false, \"comment\": \"unknown keys are ignored\"}";
+        "\"no_poaching\": false}";
     json_t *errors = json_array();
     struct lr_rules r;
     ck_assert_int_eq(lr_rules_parse(doc, strlen(doc), &r, errors), 0);
@@ -433,6 +468,7 @@ Suite *rules_suite(void)
     tcase_add_test(tc, test_every_error_listed);
     tcase_add_test(tc, test_not_an_object);
     tcase_add_test(tc, test_valid_edges);
+    tcase_add_test(tc, test_unknown_keys_refused);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("serialise");
