@@ -78,6 +78,15 @@ enum lr_db_status lr_db_exec(struct lr_db_conn *c, const struct lr_db_stmt *st,
 /* Plain SQL without parameters (BEGIN, COMMIT, ROLLBACK, DDL). */
 enum lr_db_status lr_db_simple(struct lr_db_conn *c, const char *sql);
 
+/* COPY ... FROM STDIN under the statement deadline, like every other statement: a
+ * frozen server makes them return LR_DB_UNAVAILABLE with the connection dropped.
+ * start: the COPY statement; put: one chunk of data; end: finishes it (error non-NULL
+ * makes the server refuse the whole COPY) and sets *out to its result (caller
+ * PQclear's it; NULL when the connection failed). */
+enum lr_db_status lr_db_copy_start(struct lr_db_conn *c, const char *sql);
+enum lr_db_status lr_db_copy_put(struct lr_db_conn *c, const char *data, size_t len);
+enum lr_db_status lr_db_copy_end(struct lr_db_conn *c, const char *error, PGresult **out);
+
 /* BEGIN / COMMIT / ROLLBACK helpers. rollback is safe to call in any state. */
 enum lr_db_status lr_db_begin(struct lr_db_conn *c);
 enum lr_db_status lr_db_commit(struct lr_db_conn *c);

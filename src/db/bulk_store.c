@@ -25,16 +25,10 @@ static enum lr_db_status copy_begin(struct lr_db_conn *c, struct lr_copy *cp,
     cp->c = c;
     if ((cp->status = lr_db_begin(c)) != LR_DB_OK)
         return cp->status;
-    PGresult *r = NULL;
     if ((cp->buf = malloc(LR_COPY_CHUNK)) == NULL)
         cp->status = LR_DB_ERROR;
-    else if ((cp->status = lr_db_simple(c, create_sql)) == LR_DB_OK) {
-        r = PQexec(c->pg, copy_sql);
-        if (r == NULL || PQresultStatus(r) != PGRES_COPY_IN)
-            cp->status = failed(c, r);
-        else
-            PQclear(r);
-    }
+    else if ((cp->status = lr_db_simple(c, create_sql)) == LR_DB_OK)
+        cp->status = lr_db_copy_start(c, copy_sql);
     if (cp->status != LR_DB_OK) {
         lr_db_rollback(c);
         free(cp->buf);
@@ -47,9 +41,8 @@ static enum lr_db_status copy_begin(struct lr_db_conn *c, struct lr_copy *cp,
 
 static void flush(struct lr_copy *cp)
 {
-    if (cp->status == LR_DB_OK && cp->len > 0 &&
-        PQputCopyData(cp->c->pg, cp->buf, (int)cp->len) != 1)
-        cp->status = LR_DB_UNAVAILABLE;
+    if (cp->status == LR_DB_OK && cp->len > 0)
+        cp->status = lr_db_copy_put(cp->c, cp->buf, cp->len);
     cp->len = 0;
 }
 
@@ -60,8 +53,8 @@ void lr_copy_put(struct lr_copy *cp, const char *line, size_t len)
     if (cp->len + len > LR_COPY_CHUNK)
         flush(cp);
     if (len > LR_COPY_CHUNK) {
-        if (cp->status == LR_DB_OK && PQputCopyData(cp->c->pg, line, (int)len) != 1)
-            cp->status = LR_DB_UNAVAILABLE;
+        if (cp->status == LR_DB_OK)
+            cp->status = lr_db_copy_put(cp->c, line, len);
         return;
     }
     memcpy(cp->buf + cp->len, line, len);
@@ -76,17 +69,17 @@ static enum lr_db_status copy_end(struct lr_copy *cp, bool abort)
         cp->copying = false;
         if (!abort)
             flush(cp);
-        if (PQputCopyEnd(c->pg, abort || cp->status != LR_DB_OK ? "load abandoned" : NULL) != 1 &&
-            cp->status == LR_DB_OK)
-            cp->status = LR_DB_UNAVAILABLE;
-        PGresult *r;
-        while ((r = PQgetResult(c->pg)) != NULL) {
-            if (PQresultStatus(r) != PGRES_COMMAND_OK && !abort && cp->status == LR_DB_OK) {
-                cp->status = failed(c, r);
-                continue;
-            }
-            PQclear(r);
+        PGresult *r = NULL;
+        enum lr_db_status s =
+            lr_db_copy_end(c, abort || cp->status != LR_DB_OK ? "load abandoned" : NULL, &r);
+        if (s != LR_DB_OK && cp->status == LR_DB_OK)
+            cp->status = s;
+        else if (s == LR_DB_OK && !abort && cp->status == LR_DB_OK &&
+                 (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK)) {
+            cp->status = failed(c, r);
+            r = NULL;
         }
+        PQclear(r);
     }
     free(cp->buf);
     cp->buf = NULL;

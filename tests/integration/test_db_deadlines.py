@@ -10,6 +10,7 @@ statement_timeout (SQLSTATE 57014) is a 503, not a 500."""
 
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -170,6 +171,36 @@ class DeadlinesTest(LRTestCase):
         self.assertEqual(r.json()["rep_id"], REP)
         self.assertEqual(srv.proc.pid, pid)
         self.assertTrue(srv.alive())
+
+    def test_bulk_load_with_postgres_frozen(self):
+        """A bulk load streams into COPY under the same deadlines: PostgreSQL frozen while
+        a 40 MB load is on its way in is a 503, not a hang."""
+        rows = "".join("dl-bulk-%07d.test,%d,,\n" % (i, i % 5000) for i in range(1100000))
+        body = ("domain,employee_count,expected_acv\n" + rows).encode()
+        head, _ = harness.raw_request_bytes("PUT", "/v1/accounts", b"", {
+            "Authorization": "Bearer " + ENV.tokens["ops"], "Content-Type": "text/csv"})
+        head = head.replace(b"Content-Length: 0", b"Content-Length: %d" % len(body))
+        sock = socket.create_connection((harness.HOST, ENV.srv.port), timeout=30)
+        try:
+            sock.sendall(head + body)
+            time.sleep(0.05)
+            freeze()
+            t0 = time.monotonic()
+            r = harness.read_response(sock, timeout=30)
+            waited = time.monotonic() - t0
+        finally:
+            thaw()
+            sock.close()
+        harness.log("bulk load with PostgreSQL frozen: %d after %.2f s" % (r.status, waited))
+        self.assertProblem(r, 503)
+        self.assertRetryAfter(r)
+        self.assertLess(waited, DB_BOUND + 1.0)
+        # nothing of it was written, and the next load goes through
+        g = ENV.api("GET", "/v1/accounts/dl-bulk-0000001.test", role="reader")
+        self.assertProblem(g, 404)
+        r = ENV.api("PUT", "/v1/accounts", "domain,fit_score\ndl-after.test,7\n", role="ops",
+                    content_type="text/csv")
+        self.assertStatus(r, 200)
 
     def test_pool_exhausted_and_statement_timeout(self):
         """Pool of one: a request blocked on a lock holds the only connection; another
