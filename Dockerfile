@@ -1,4 +1,4 @@
-# leadrouter image: build with the same Debian 12 packages as .ci/run, ship only the
+# leadrouter image: build with the build subset of scripts/install-deps.sh, ship only the
 # binary and its runtime libraries.
 FROM debian:12-slim AS build
 RUN apt-get update -qq \
@@ -10,6 +10,7 @@ COPY Makefile ./
 COPY include include
 COPY src src
 COPY migrations migrations
+COPY sql sql
 COPY scripts scripts
 RUN make all
 

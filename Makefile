@@ -1,5 +1,5 @@
-# leadrouter — `make` builds build/leadrouter; `make run` and `make test` also install
-# what a fresh Debian 12 machine is missing (see README.md).
+# leadrouter — `make` builds build/leadrouter; `make deps` installs what a fresh Debian 12
+# machine is missing, and `make run` and `make bench` call it (see README.md).
 
 CC      ?= cc
 # The build folder; a second checkout of the work (or a parallel build) may use another.
@@ -46,11 +46,14 @@ $(B)/asan/%.o: %.c
 	@echo "  CC asan $<"
 	@$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
 
-# The migrations are compiled into the binary, so that a binary knows the schema
-# version it needs and an image carries its own SQL.
-$(B)/gen/migrations.c: $(MIGRATIONS) scripts/embed-migrations.sh
+# The migrations and the SQL functions (sql/README.md) are compiled into the binary, so
+# that a binary knows the schema version it needs and an image carries its own SQL.
+SQL_FUNCTIONS := sql/functions.list $(sort $(wildcard sql/functions/*.sql))
+$(B)/gen/migrations.c: $(MIGRATIONS) $(SQL_FUNCTIONS) scripts/embed-migrations.sh \
+		scripts/embed-functions.sh
 	@mkdir -p $(B)/gen
-	sh scripts/embed-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+	{ sh scripts/embed-migrations.sh $(MIGRATIONS) && \
+	  sh scripts/embed-functions.sh sql/functions.list; } > $@.tmp && mv $@.tmp $@
 
 $(B)/obj/gen/migrations.o: $(B)/gen/migrations.c
 	@mkdir -p $(dir $@)
@@ -80,8 +83,9 @@ integration: $(B)/leadrouter
 	LEADROUTER_BIN=$(B)/leadrouter sh tests/integration/run.sh
 
 # Every test: unit, the same unit tests under ASan+UBSan, then the server over real
-# HTTP against a throwaway PostgreSQL.
-test: deps
+# HTTP against a throwaway PostgreSQL. Installs nothing: `make deps` first on a fresh
+# machine (.ci/run does).
+test:
 	$(MAKE) format-check
 	$(MAKE) -j2 all $(B)/unit_tests $(B)/asan/unit_tests
 	$(MAKE) unit
@@ -103,6 +107,6 @@ format-check:
 	clang-format --dry-run -Werror $(SRC) $(TEST_SRC) $(shell find include -name '*.h')
 
 clean:
-	rm -rf build
+	rm -rf $(B)
 
 -include $(OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(SAN_LIB_OBJ:.o=.d) $(SAN_TEST_OBJ:.o=.d)

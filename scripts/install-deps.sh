@@ -2,7 +2,7 @@
 # Installs the Debian packages leadrouter builds, tests and runs with, when missing.
 set -eu
 PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libpq-dev check \
-postgresql postgresql-contrib libssl-dev wrk python3 clang-format curl"
+postgresql postgresql-contrib libssl-dev wrk python3 clang-format curl ca-certificates"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -3,13 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/events.h"
 #include "config/config.h"
-#include "db/batcher.h"
+#include "service/batcher.h"
+#include "service/lead.h"
 #include "db/migrations.h"
 #include "db/pool.h"
-#include "http/app.h"
-#include "http/auth.h"
+#include "api/admit.h"
+#include "api/app.h"
+#include "api/auth.h"
 #include "http/server.h"
 #include "util/buf.h"
 #include "util/json.h"
@@ -114,6 +115,9 @@ static int cmd_sign(const struct lr_config *cfg, int argc, char **argv)
 
 static int cmd_serve(const struct lr_config *cfg)
 {
+    /* Before the batcher's threads exist: a stop signal must never reach one of them,
+     * whose default action would end the process mid-drain. */
+    lr_serve_block_signals();
     struct lr_app app = {.cfg = *cfg};
     if (lr_webhook_key_from_secret(cfg->webhook_secret, &app.webhook_key)) {
         lr_log(LR_LOG_ERROR, "webhook_secret is not set or not valid (whsec_<base64> or text)",
@@ -132,7 +136,10 @@ static int cmd_serve(const struct lr_config *cfg)
         lr_db_pool_free(app.pool);
         return 1;
     }
-    int rc = lr_serve(&app);
+    atomic_init(&app.draining, false);
+    atomic_init(&app.bulk_loads, 0);
+    struct lr_http_handler handler = lr_api_http_handler(&app);
+    int rc = lr_serve(&app.cfg, &handler, &app.draining);
     lr_batcher_free(app.batcher);
     lr_db_pool_free(app.pool);
     return rc == 0 ? 0 : 1;

@@ -2,7 +2,8 @@
 #ifndef LR_API_API_H
 #define LR_API_API_H
 
-#include "http/app.h"
+#include "api/app.h"
+#include "api/params.h"
 #include "http/http.h"
 
 #define LR_HANDLER(name)                                                                           \

@@ -51,8 +51,9 @@ struct lr_bulk {
     int ncols;
     char cellbuf[LR_BULK_MAX_COLS][LR_BULK_CELL];
     size_t errors_total;
+    unsigned header_problems;
     unsigned status; /* of a failure that ends the whole load (400, 422, 500) */
-    char detail[640];
+    char detail[1024];
 };
 
 /* Returns 0, or the HTTP status of a problem (415 unknown type, 400 malformed JSON,

@@ -1,7 +1,7 @@
-/* Bulk writes through COPY: enrichment rows and named-account lists. A load is one
- * transaction: begin (a temporary table and a COPY), rows put in 64 KiB chunks while
- * the body is read from local disk, then end (checks in SQL, and the write when asked
- * and nothing failed) or abort. */
+/* Bulk writes through COPY: enrichment rows and named-account lists. Inside the
+ * caller's transaction (service/bulk_loads.c): begin (a temporary table and a COPY),
+ * rows put in 64 KiB chunks while the body is read from local disk, then end (checks
+ * in SQL, and the write when asked and nothing failed) or abort. */
 #ifndef LR_DB_BULK_STORE_H
 #define LR_DB_BULK_STORE_H
 
@@ -24,7 +24,7 @@ struct lr_copy {
 
 /* Appends one COPY text-format line (with its newline). */
 void lr_copy_put(struct lr_copy *cp, const char *line, size_t len);
-/* Ends a load that will not be written (the body turned out malformed): rolls back. */
+/* Ends the COPY of a load that will not be written (the body turned out malformed). */
 void lr_copy_abort(struct lr_copy *cp);
 
 /* Lines: "row\tdomain\temployees\thas_employees\tacv_cents\thas_acv\tfit\thas_fit\n"

@@ -41,12 +41,6 @@ struct lr_lead_write {
     const char *actor;
 };
 
-/* Commits the lead, or answers a replay. *status is 201 (new), 200 (replay or lead
- * already routed, *body the stored decision) or 409 (webhook-id reused with another
- * body, *body NULL). LR_DB_NO_ACTIVE_REP: nothing written, re-decide. */
-enum lr_db_status lr_lead_commit(struct lr_db_conn *c, const struct lr_lead_write *w, int *status,
-                                 char **body);
-
 /* The outcome of one lead of a batch, as lr_lead_commit reports it: s is LR_DB_OK
  * (status and body set; body owned, NULL for 409) or LR_DB_NO_ACTIVE_REP (nothing was
  * written for this lead: re-decide and send it again). busy (s is LR_DB_OK, status 0):

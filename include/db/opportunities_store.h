@@ -1,7 +1,7 @@
 /* The opportunity path against PostgreSQL. One event is one transaction:
  *   lr_opp_begin (claims the webhook-id) -> lr_opp_lock (locks the deal FOR UPDATE)
- *   -> lr_opp_context -> the pure decision (routing/opportunity.h) -> lr_opp_apply
- *   -> lr_opp_finish (stores the answer, commits).
+ *   -> lr_opp_context -> the pure decision (routing/opportunity.h) -> the writes it
+ *   calls for -> lr_opp_finish (stores the answer); service/opportunity.c runs them.
  * Any failure in between: lr_db_rollback, and nothing was written. */
 #ifndef LR_DB_OPPORTUNITIES_STORE_H
 #define LR_DB_OPPORTUNITIES_STORE_H
@@ -50,9 +50,9 @@ struct lr_opp_loaded {
     struct lr_named_facts named;
 };
 
-/* BEGIN, then claims webhook_id. *replay is 0 when claimed (the transaction stays
- * open); 200 with *body the stored answer, or 409 (other body), when the id was
- * answered before (the transaction is closed). */
+/* Claims webhook_id in the caller's transaction. *replay is 0 when claimed; 200 with
+ * *body the stored answer, or 409 (other body), when the id was answered before
+ * (nothing is written then). */
 enum lr_db_status lr_opp_begin(struct lr_db_conn *c, const char *webhook_id,
                                const char *body_sha256, const char *event_type,
                                const char *opportunity_id, int *replay, char **body);
@@ -93,12 +93,34 @@ struct lr_opp_result {
  * decision into no_active_rep, in place), opens review items, records the handoff and
  * settles its credit on close, adds the assignment, updates the deal, logs the delivery
  * and audits each step. ld->handoff is updated to what was written. */
-enum lr_db_status lr_opp_apply(struct lr_db_conn *c, const struct lr_opp_apply *a,
-                               struct lr_opp_decision *od, struct lr_opp_loaded *ld,
-                               struct lr_opp_result *res);
+/* The writes of one event, each in the caller's transaction (service/opportunity.c
+ * decides which). take_turn: the next rep of queue's round robin under a savepoint,
+ * so that an empty queue (LR_DB_NO_ACTIVE_REP) leaves the transaction usable. */
+enum lr_db_status lr_opp_take_turn(struct lr_db_conn *c, enum lr_segment queue,
+                                   char rep[LR_ID_MAX + 1]);
+enum lr_db_status lr_opp_open_review(struct lr_db_conn *c, const struct lr_opp_apply *a,
+                                     enum lr_reason reason, int64_t *review_id);
+/* A handoff with the rules' credit rates; fills h. */
+enum lr_db_status lr_opp_record_handoff(struct lr_db_conn *c, const struct lr_opp_apply *a,
+                                        const struct lr_opp_state *st, const char *receiver,
+                                        enum lr_segment to, struct lr_opp_handoff *h);
+/* Settles the pending credit: earned (credit cents) or forfeited; updates h. */
+enum lr_db_status lr_opp_settle_credit(struct lr_db_conn *c, const struct lr_opp_apply *a,
+                                       struct lr_opp_handoff *h, bool won, int64_t credit,
+                                       int64_t acv);
+enum lr_db_status lr_opp_log_event(struct lr_db_conn *c, const struct lr_opp_apply *a,
+                                   const char *outcome, const char *action);
+/* The assignment and its audit rows (lr_write_assignments). */
+enum lr_db_status lr_opp_write_assignment(struct lr_db_conn *c, const struct lr_opp_apply *a,
+                                          const struct lr_opp_state *st,
+                                          const struct lr_opp_decision *od, int64_t review_id);
+/* The deal's row after the event; assigns: the decision moved the owner. */
+enum lr_db_status lr_opp_update_row(struct lr_db_conn *c, const struct lr_opp_apply *a,
+                                    const struct lr_opp_state *st, const struct lr_opp_decision *od,
+                                    bool assigns, int64_t new_review);
 
-/* Stores body as the answer to webhook_id (and as the deal's decision when applied),
- * audits the decision and commits. */
+/* Stores body as the answer to webhook_id (and as the deal's decision when applied)
+ * and audits the decision. */
 enum lr_db_status lr_opp_finish(struct lr_db_conn *c, const char *opportunity_id,
                                 const char *webhook_id, bool applied, const char *body,
                                 const char *actor);
@@ -107,15 +129,20 @@ enum lr_db_status lr_opp_finish(struct lr_db_conn *c, const char *opportunity_id
  * assignment history and event log, as JSON text; LR_DB_NOT_FOUND. */
 enum lr_db_status lr_opportunity_get_json(struct lr_db_conn *c, const char *id, char **json);
 
-/* For review resolution, inside the caller's open transaction: assigns the opportunity
- * inside queue by the ordinary rules (the account's named owner for the active period
- * when that owner is an active rep of queue's segment, else the round robin), updates
- * its queue, rep and reason, and inserts the assignment and audit rows. rep_out gets
- * the rep. LR_DB_NO_ACTIVE_REP: the queue has no active rep (nothing written, the
- * caller's transaction is still usable); LR_DB_NOT_FOUND: no such opportunity. */
-enum lr_db_status lr_opportunity_assign_in_tx(struct lr_db_conn *c, const char *opportunity_id,
-                                              enum lr_segment queue, const char *actor,
-                                              enum lr_reason reason,
-                                              char *rep_out /* LR_ID_MAX+1 */);
+/* A deal whose review item is being resolved, locked: its owner before, the named
+ * owner of its domain this period, and the rules version in force. */
+struct lr_opp_resolution {
+    enum lr_segment old_queue;
+    char old_rep[LR_ID_MAX + 1];
+    struct lr_named_facts named;
+    int64_t rules_version;
+    char domain[LR_DOMAIN_MAX + 1]; /* empty when the deal has none */
+};
+enum lr_db_status lr_opp_lock_for_resolution(struct lr_db_conn *c, const char *opportunity_id,
+                                             struct lr_opp_resolution *out);
+/* The deal's new owner, with its assignment and audit rows. */
+enum lr_db_status lr_opp_reassign(struct lr_db_conn *c, const char *opportunity_id,
+                                  const struct lr_opp_resolution *before, enum lr_segment queue,
+                                  const char *rep, enum lr_reason reason, const char *actor);
 
 #endif

@@ -7,9 +7,9 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "db/limits.h"
-#include "routing/rules.h"
 
 enum lr_db_status {
     LR_DB_OK = 0,
@@ -18,6 +18,7 @@ enum lr_db_status {
     LR_DB_ERROR,         /* anything else: a bug or a bad schema */
     LR_DB_NO_ACTIVE_REP, /* SQLSTATE LR001 from the schema: a queue has no active rep */
     LR_DB_NOT_FOUND,     /* for callers that look one row up */
+    LR_DB_RETRY,         /* 40001 or 40P01: lost a race; lr_db_run_tx runs it again */
 };
 
 /* A statement is declared once, static const, next to the code that runs it. */
@@ -39,8 +40,10 @@ struct lr_db_conn {
     bool timed_out; /* the last statement passed its deadline and dropped the connection */
     const struct lr_db_stmt *prepared[LR_DB_MAX_PREPARED];
     size_t nprepared;
-    struct lr_rules rules; /* cache of the newest rules version seen on this conn */
-    bool has_rules;
+    /* The layer above's own cache for this connection (service/rules.c keeps the rules
+     * in force there); cache_free releases it with the connection. */
+    void *cache;
+    void (*cache_free)(void *cache);
     char last_error[256];
 };
 
@@ -87,16 +90,25 @@ enum lr_db_status lr_db_copy_start(struct lr_db_conn *c, const char *sql);
 enum lr_db_status lr_db_copy_put(struct lr_db_conn *c, const char *data, size_t len);
 enum lr_db_status lr_db_copy_end(struct lr_db_conn *c, const char *error, PGresult **out);
 
+/* The work of one transaction, run between BEGIN and COMMIT. It may run more than
+ * once, so it must not act outside the database or keep state from a failed run. */
+typedef enum lr_db_status (*lr_db_tx_fn)(struct lr_db_conn *c, void *arg);
+
+#define LR_DB_TX_ATTEMPTS 4
+
+/* BEGIN, work, COMMIT; ROLLBACK on any failure. A serialization failure or deadlock
+ * (LR_DB_RETRY) runs the whole transaction again, up to LR_DB_TX_ATTEMPTS times with a
+ * short randomised pause; when they are used up the answer is LR_DB_UNAVAILABLE (try
+ * later), not an error. Every write goes through here. */
+enum lr_db_status lr_db_run_tx(struct lr_db_conn *c, lr_db_tx_fn work, void *arg);
+/* The same for work that is exactly one statement, which is a transaction of its own:
+ * no BEGIN and COMMIT round trips (the lead batch's lr_commit_leads). */
+enum lr_db_status lr_db_run_statement(struct lr_db_conn *c, lr_db_tx_fn work, void *arg);
+
 /* BEGIN / COMMIT / ROLLBACK helpers. rollback is safe to call in any state. */
 enum lr_db_status lr_db_begin(struct lr_db_conn *c);
 enum lr_db_status lr_db_commit(struct lr_db_conn *c);
 void lr_db_rollback(struct lr_db_conn *c);
-
-/* The newest rules version, parsed and cached on the connection. */
-enum lr_db_status lr_db_current_rules(struct lr_db_conn *c, const struct lr_rules **out);
-/* A given rules version (from the cache when it is the cached one). */
-enum lr_db_status lr_db_rules_at(struct lr_db_conn *c, int64_t version,
-                                 const struct lr_rules **out);
 
 /* Runs a statement that answers one text column (typically a JSON document built by
  * SQL) and copies the first row's value into *out (caller frees). LR_DB_NOT_FOUND

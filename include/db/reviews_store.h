@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "db/pool.h"
+#include "routing/lead.h"
 #include "routing/types.h"
 
 /* {"status", "items": [...], "next_after", "total"}: items of that status with
@@ -13,27 +14,36 @@
 enum lr_db_status lr_reviews_list_json(struct lr_db_conn *c, bool resolved, int64_t after,
                                        int64_t limit, char **json);
 
-enum lr_resolve_outcome {
-    LR_RESOLVE_DONE,
-    LR_RESOLVE_NOT_FOUND,
-    LR_RESOLVE_ALREADY,       /* resolved before: *json is the item as resolved */
-    LR_RESOLVE_NO_ACTIVE_REP, /* the chosen queue has nobody to take the subject */
-    LR_RESOLVE_UNSUPPORTED,   /* the subject kind cannot be assigned by this build */
+/* A review item, locked for the rest of the transaction: of two resolves racing on
+ * one item, the second waits here and then finds it resolved. */
+struct lr_review_item {
+    bool found, open;
+    char subject[16]; /* lead or opportunity */
+    char subject_id[LR_ID_MAX + 1];
+    char *json; /* the item as the API shows it (caller frees) */
 };
+enum lr_db_status lr_review_lock(struct lr_db_conn *c, int64_t id, struct lr_review_item *out);
 
-struct lr_resolve_request {
-    int64_t review_id;
-    enum lr_segment queue; /* smb, mid_market or strategic */
-    const char *note;      /* NULL when none */
-    const char *actor;
-    const char *period; /* the active named-account period */
+/* A lead under review, locked, with the named owner of its domain in period. */
+struct lr_review_lead {
+    bool has_domain, had_rep;
+    char domain[LR_DOMAIN_MAX + 1];
+    char previous_rep[LR_ID_MAX + 1];
+    struct lr_named_facts named;
 };
-
-/* Resolves the item in one transaction: the item row is locked first, so of two
- * resolves racing on one item exactly one assigns and the other finds it resolved.
- * On LR_RESOLVE_DONE *json is the resolved item with its "assignment". Anything but
- * DONE writes nothing. */
-enum lr_db_status lr_review_resolve(struct lr_db_conn *c, const struct lr_resolve_request *rq,
-                                    enum lr_resolve_outcome *outcome, char **json);
+enum lr_db_status lr_review_lock_lead(struct lr_db_conn *c, const char *lead_id, const char *period,
+                                      struct lr_review_lead *out);
+/* The queue's next turn (LR_DB_NO_ACTIVE_REP when nobody is active in it). */
+enum lr_db_status lr_review_take_turn(struct lr_db_conn *c, enum lr_segment queue,
+                                      char rep[LR_ID_MAX + 1]);
+/* The lead's new owner, with its assignment and audit rows. */
+enum lr_db_status lr_review_assign_lead(struct lr_db_conn *c, const char *lead_id,
+                                        enum lr_segment queue, const char *rep,
+                                        const char *previous_rep, int64_t rules_version,
+                                        const char *actor, int64_t review_id, bool named_owner);
+/* Marks the item resolved; *json is it as the API shows it (caller frees). */
+enum lr_db_status lr_review_mark_resolved(struct lr_db_conn *c, int64_t id, const char *actor,
+                                          enum lr_segment queue, const char *rep, const char *note,
+                                          char **json);
 
 #endif

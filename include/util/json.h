@@ -7,6 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Until every user includes them itself. */
+#include "util/time.h"
+#include "util/utf8.h"
+
 /* Parses text with jansson (rejecting NUL escapes and duplicate-key surprises the
  * same way jansson does). Returns NULL with err filled when malformed. */
 json_t *lr_json_parse(const char *text, size_t len, json_error_t *err);
@@ -33,30 +37,11 @@ void lr_json_field_error(json_t *errors, const char *field, const char *message)
 void lr_json_unknown_keys(const json_t *obj, const char *const *known, const char *prefix,
                           json_t *errors);
 
-/* RFC 3339 UTC with milliseconds, e.g. 2026-11-23T10:15:00.123Z; out >= 32 bytes. */
-void lr_rfc3339_now(char *out);
-/* Parses RFC 3339 (Z or an offset up to +-15:59, optional fraction, digits past the
- * microsecond dropped) to microseconds since the epoch. Returns -1 for anything
- * PostgreSQL's timestamptz would refuse and for instants outside 0001-01-01T00:00:00Z ..
- * 9999-12-31T23:59:59.999999Z (so that every accepted value can be written back in
- * UTC); a leap second (:60, no fraction) is the next minute's first, as in PostgreSQL. */
-int lr_rfc3339_parse(const char *s, int64_t *usec);
-
-/* An instant lr_rfc3339_parse accepted, written for PostgreSQL and for output as
- * 2026-11-23T10:15:00.000000Z; out has LR_RFC3339_UTC_SIZE bytes. -1 outside the range
- * lr_rfc3339_parse accepts. */
-#define LR_RFC3339_UTC_SIZE 32
-int lr_rfc3339_format_usec(int64_t usec, char *out);
-
 /* Whether a JSON number literal fits PostgreSQL's numeric, which is what jsonb keeps a
  * number as: at most 16383 digits after the point, below 10^131072. */
 bool lr_json_number_storable(const char *literal);
 /* For lits from lr_json_number_literals: appends an error for each number that
  * PostgreSQL cannot store, naming it like other fields (/data/foo -> data.foo). */
 void lr_json_storable_errors(const json_t *lits, json_t *errors);
-
-/* Whether s is valid UTF-8 of min_chars..max_chars characters, none of them a control
- * character (C0, DEL or C1): a header value PostgreSQL and the JSON answers can hold. */
-bool lr_utf8_printable(const char *s, size_t min_chars, size_t max_chars);
 
 #endif

@@ -5,7 +5,9 @@
 
 #include "api/api.h"
 #include "api/bulk.h"
+#include "api/problem.h"
 #include "db/bulk_store.h"
+#include "service/bulk_loads.h"
 #include "routing/domain.h"
 #include "util/json.h"
 #include "util/money.h"
@@ -55,70 +57,84 @@ static void take_row(struct lr_bulk *b, const struct lr_bulk_row *row, struct lr
     lr_copy_put(copy, line, (size_t)n);
 }
 
+/* The body's rows, read again on every attempt of the load's transaction. */
+struct load_rows {
+    const struct lr_request *req;
+    json_t *errors; /* the API's own findings, from the last attempt */
+    unsigned status;
+    char detail[1024];
+};
+
+static struct lr_rows_outcome put_rows(void *arg, const struct lr_rules *rules,
+                                       struct lr_copy *copy)
+{
+    (void)rules;
+    struct load_rows *lr = arg;
+    struct lr_rows_outcome out = {0};
+    struct lr_bulk b;
+    json_array_clear(lr->errors);
+    int rc = lr_bulk_open(&b, lr->req, COLUMNS, 4, lr->errors);
+    struct lr_bulk_row row;
+    int more = rc == 0 ? 1 : -2;
+    while (rc == 0 && (more = lr_bulk_next(&b, &row, lr->errors)) != 0 && more != -2) {
+        out.rows++;
+        if (more > 0)
+            take_row(&b, &row, copy, lr->errors);
+    }
+    if (more == -2) {
+        out.fatal = rc != 0 ? rc : (int)b.status;
+        snprintf(lr->detail, sizeof lr->detail, "%s", b.detail);
+    }
+    out.problems = b.errors_total;
+    lr_bulk_close(&b);
+    return out;
+}
+
 void lr_api_accounts_put(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
 {
     struct lr_bulk b;
     json_t *errors = json_array();
-    int rc = lr_bulk_open(&b, req, COLUMNS, NCOLS, errors);
+    /* The header and the format first: a bad one is answered without the database. */
+    int rc = lr_bulk_open(&b, req, COLUMNS, 4, errors);
     if (rc != 0) {
         lr_bulk_problem(resp, rc, "Invalid load", b.detail, errors);
         lr_bulk_close(&b);
         return;
     }
-    /* The body is on local disk (or in memory), so the transaction opened here never
-     * waits on the client while the rows stream into COPY. */
-    struct lr_db_conn *c;
-    struct lr_copy copy;
-    enum lr_db_status s = lr_db_acquire(app->pool, &c);
-    if (s == LR_DB_OK && (s = lr_accounts_load_begin(c, &copy)) != LR_DB_OK)
-        lr_db_release(app->pool, c);
-    if (s != LR_DB_OK) {
-        json_decref(errors);
-        lr_bulk_close(&b);
-        lr_problem_db(resp, app, s);
-        return;
-    }
-    struct lr_bulk_row row;
-    size_t rows = 0;
-    int more;
-    while ((more = lr_bulk_next(&b, &row, errors)) != 0 && more != -2) {
-        rows++;
-        if (more > 0)
-            take_row(&b, &row, &copy, errors);
-    }
-    if (more == -2) {
-        lr_copy_abort(&copy);
-        lr_db_release(app->pool, c);
-        lr_bulk_problem(resp, (int)b.status, "Invalid load", b.detail, errors);
-        lr_bulk_close(&b);
-        return;
-    }
-    size_t bad = b.errors_total, dups = 0;
     lr_bulk_close(&b);
+    struct load_rows lr = {.req = req, .errors = errors};
+    struct lr_load_result res;
     json_t *sql_errors = json_array();
-    s = lr_accounts_load_end(&copy, bad == 0, rows, req->actor, sql_errors, &dups);
-    lr_db_release(app->pool, c);
-    lr_bulk_merge_errors(errors, sql_errors);
+    enum lr_db_status s =
+        lr_service_accounts_load(app->pool, req->actor, put_rows, &lr, sql_errors, &res);
     if (s != LR_DB_OK) {
+        json_decref(sql_errors);
         json_decref(errors);
         lr_problem_db(resp, app, s);
         return;
     }
-    if (bad + dups > 0) {
+    if (res.rows.fatal != 0) {
+        json_decref(sql_errors);
+        lr_bulk_problem(resp, res.rows.fatal, "Invalid load", lr.detail, errors);
+        return;
+    }
+    lr_bulk_merge_errors(errors, sql_errors);
+    size_t bad = res.rows.problems + res.sql_problems;
+    if (bad > 0) {
         char msg[200];
-        lr_bulk_problems_detail(msg, sizeof msg, bad + dups, rows, "nothing was loaded");
-        lr_problem(resp, 422, "validation", "Invalid load", msg, errors);
+        lr_bulk_problems_detail(msg, sizeof msg, bad, res.rows.rows, "nothing was loaded");
+        lr_problem_answer(resp, LR_PROBLEM_VALIDATION, msg, errors);
         return;
     }
     json_decref(errors);
-    lr_resp_json(resp, 200, json_pack("{s:I}", "count", (json_int_t)rows));
+    lr_resp_json(resp, 200, json_pack("{s:I}", "count", (json_int_t)res.rows.rows));
 }
 
 void lr_api_account_get(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
 {
     char domain[LR_DOMAIN_MAX + 1];
     if (!lr_domain_normalize(req->params[0], NULL, domain)) {
-        lr_problem(resp, 404, "not-found", "Not found", "no account with that domain", NULL);
+        lr_problem_answer(resp, LR_PROBLEM_NOT_FOUND, "no account with that domain", NULL);
         return;
     }
     struct lr_db_conn *c;

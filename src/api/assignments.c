@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/problem.h"
 #include "db/assignments_store.h"
 #include "routing/types.h"
 #include "util/json.h"
@@ -24,8 +25,8 @@ void lr_api_assignments_list(struct lr_app *app, struct lr_request *req, struct 
     if (subject != NULL && strcmp(subject, "lead") != 0 && strcmp(subject, "opportunity") != 0)
         lr_json_field_error(errors, "subject", "must be lead or opportunity");
     if (json_array_size(errors) > 0) {
-        lr_problem(resp, 422, "validation", "Invalid query", "one or more parameters are invalid",
-                   errors);
+        lr_problem_answer(resp, LR_PROBLEM_VALIDATION, "one or more query parameters are invalid",
+                          errors);
         return;
     }
     json_decref(errors);

@@ -6,8 +6,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/problem.h"
 #include "http/http.h"
 #include "util/json.h"
+#include "util/utf8.h"
 
 static bool type_is(const char *ct, const char *want)
 {
@@ -87,14 +89,25 @@ static void join_names(char *out, size_t size, const struct lr_bulk_column *cols
     }
 }
 
-static void header_problem(struct lr_bulk *b, json_t *errors, const char *message,
-                           const char *column, const char *received, const char *expected)
+/* Header text is echoed back: made valid UTF-8 first (a header in another encoding,
+ * a name cut short mid-character), or the answer could not be encoded. */
+static void header_problem(struct lr_bulk *b, json_t *errors, const char *message_in,
+                           const char *column_in, const char *received_in, const char *expected)
 {
+    char message[256], column[256], received[256];
+    snprintf(message, sizeof message, "%s", message_in);
+    snprintf(column, sizeof column, "%s", column_in ? column_in : "");
+    snprintf(received, sizeof received, "%s", received_in);
+    lr_utf8_sanitize(message);
+    lr_utf8_sanitize(column);
+    lr_utf8_sanitize(received);
+    b->header_problems++;
     json_t *e = json_pack("{s:s, s:s, s:s, s:s}", "field", "header", "message", message, "received",
                           received, "expected", expected);
-    if (column != NULL)
+    if (e != NULL && column_in != NULL)
         json_object_set_new(e, "column", json_string(column));
-    json_array_append_new(errors, e);
+    if (e != NULL)
+        json_array_append_new(errors, e);
     if (b->detail[0] == '\0') {
         char required[128] = "";
         for (int c = 0; c < b->ncols; c++)
@@ -156,7 +169,7 @@ static int open_csv(struct lr_bulk *b, FILE *f, json_t *errors)
             header_problem(b, errors, msg, b->columns[c].name, received, expected);
         }
     b->header_fields = n;
-    return json_array_size(errors) > 0 ? 422 : 0;
+    return b->header_problems > 0 ? 422 : 0;
 }
 
 int lr_bulk_open(struct lr_bulk *b, const struct lr_request *req,
@@ -171,8 +184,13 @@ int lr_bulk_open(struct lr_bulk *b, const struct lr_request *req,
         snprintf(b->detail, sizeof b->detail, "send text/csv or application/json");
         return 415;
     }
-    /* One code path reads a FILE: the server's spool file, or the body in memory. */
+    /* One code path reads a FILE: the server's spool file, or the body in memory;
+     * always from the start (a retried transaction reads the body again). */
     FILE *f = req->body_file;
+    if (f != NULL && fseek(f, 0, SEEK_SET) != 0) {
+        snprintf(b->detail, sizeof b->detail, "the body cannot be read again");
+        return 500;
+    }
     if (f == NULL && req->body_len > 0) {
         f = b->own_file = fmemopen((void *)req->body, req->body_len, "r");
         if (f == NULL) {
@@ -350,16 +368,17 @@ void lr_bulk_close(struct lr_bulk *b)
 void lr_bulk_problem(struct lr_response *resp, int rc, const char *title_422, const char *detail,
                      json_t *errors)
 {
+    (void)title_422; /* every 422 has the registry's one title; the detail says what failed */
     if (rc == 415) {
         json_decref(errors);
-        lr_problem(resp, 415, "unsupported-media-type", "Unsupported media type", detail, NULL);
+        lr_problem_answer(resp, LR_PROBLEM_UNSUPPORTED_MEDIA_TYPE, detail, NULL);
     } else if (rc == 400) {
         json_decref(errors);
-        lr_problem(resp, 400, "malformed-json", "Bad request", detail, NULL);
+        lr_problem_answer(resp, LR_PROBLEM_MALFORMED_JSON, detail, NULL);
     } else if (rc == 422) {
-        lr_problem(resp, 422, "validation", title_422, detail, errors);
+        lr_problem_answer(resp, LR_PROBLEM_VALIDATION, detail, errors);
     } else {
         json_decref(errors);
-        lr_problem(resp, 500, "internal", "Internal error", detail, NULL);
+        lr_problem_answer(resp, LR_PROBLEM_INTERNAL, detail, NULL);
     }
 }

@@ -8,6 +8,9 @@
 
 #include "api/api.h"
 #include "api/events.h"
+#include "service/lead.h"
+#include "service/opportunity.h"
+#include "api/problem.h"
 #include "util/json.h"
 
 static bool is_json_type(const char *ct)
@@ -52,14 +55,14 @@ static void actor_of(const char *id, char *out, size_t size)
 void lr_api_events_post(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
 {
     if (!is_json_type(lr_req_header(req, "Content-Type"))) {
-        lr_problem(resp, 415, "unsupported-media-type", "Unsupported media type",
-                   "events must be sent as application/json", NULL);
+        lr_problem_answer(resp, LR_PROBLEM_UNSUPPORTED_MEDIA_TYPE,
+                          "events must be sent as application/json", NULL);
         return;
     }
     const char *id = lr_req_header(req, "webhook-id");
     if (id == NULL || *id == '\0') {
-        lr_problem(resp, 400, "missing-webhook-id", "Bad request",
-                   "the webhook-id header is required: it is the idempotency key", NULL);
+        lr_problem_answer(resp, LR_PROBLEM_MISSING_WEBHOOK_ID,
+                          "the webhook-id header is required: it is the idempotency key", NULL);
         return;
     }
     /* The id is stored as text and echoed as event_id in JSON: bytes that are not UTF-8
@@ -68,8 +71,8 @@ void lr_api_events_post(struct lr_app *app, struct lr_request *req, struct lr_re
         json_t *errors = json_array();
         lr_json_field_error(errors, "webhook-id",
                             "must be 1-255 characters of UTF-8 text without control characters");
-        lr_problem(resp, 422, "validation", "Unprocessable event",
-                   "the webhook-id is not a valid idempotency key", errors);
+        lr_problem_answer(resp, LR_PROBLEM_VALIDATION,
+                          "the webhook-id is not a valid idempotency key", errors);
         return;
     }
     enum lr_webhook_verdict v = lr_webhook_verify(
@@ -80,7 +83,7 @@ void lr_api_events_post(struct lr_app *app, struct lr_request *req, struct lr_re
             v == LR_WEBHOOK_MISSING ? "webhook-timestamp and webhook-signature are required"
             : v == LR_WEBHOOK_STALE ? "webhook-timestamp is not within 5 minutes of now"
                                     : "no v1 signature matches the body";
-        lr_problem(resp, 401, "bad-signature", "Unauthorized", detail, NULL);
+        lr_problem_answer(resp, LR_PROBLEM_BAD_SIGNATURE, detail, NULL);
         return;
     }
 
@@ -90,22 +93,34 @@ void lr_api_events_post(struct lr_app *app, struct lr_request *req, struct lr_re
     int rc = lr_event_parse(req->body, req->body_len, &env.ev, errors, detail, sizeof detail);
     if (rc == 400) {
         json_decref(errors);
-        lr_problem(resp, 400, "malformed-json", "Bad request", detail, NULL);
+        lr_problem_answer(resp, LR_PROBLEM_MALFORMED_JSON, detail, NULL);
         lr_event_free(&env.ev);
         return;
     }
     if (rc == 422) {
-        lr_problem(resp, 422, "validation", "Unprocessable event",
-                   "one or more fields are invalid; nothing was written", errors);
+        lr_problem_answer(resp, LR_PROBLEM_VALIDATION,
+                          "one or more fields of the event are invalid; nothing was written",
+                          errors);
         lr_event_free(&env.ev);
         return;
     }
     json_decref(errors);
     sha256_hex(req->body, req->body_len, env.body_sha256);
     actor_of(id, req->actor, sizeof req->actor);
+    env.body_json = req->body;
+    env.actor = req->actor;
+    struct lr_event_outcome out;
     if (env.ev.type == LR_EVENT_LEAD_CREATED)
-        lr_lead_event(app, req, resp, &env);
+        lr_service_lead(app->pool, app->batcher, &env, &out);
     else
-        lr_opportunity_event(app, req, resp, &env);
+        lr_service_opportunity(app->pool, &env, &out);
     lr_event_free(&env.ev);
+    if (out.s != LR_DB_OK)
+        lr_problem_db(resp, app, out.s);
+    else if (out.status == 409 || out.body == NULL)
+        lr_problem_answer(resp, LR_PROBLEM_WEBHOOK_ID_REUSED,
+                          "this webhook-id was already used for a different body", NULL);
+    else
+        lr_resp_json_text(resp, (unsigned)out.status, out.body, strlen(out.body));
+    free(out.body);
 }

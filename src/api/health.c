@@ -3,6 +3,7 @@
  * within readyz_timeout_ms whatever PostgreSQL does: a probe that hangs is as useless
  * to a load balancer as none. */
 #include "api/api.h"
+#include "api/problem.h"
 #include "db/migrations.h"
 #include "util/json.h"
 
@@ -15,19 +16,12 @@ void lr_api_healthz(struct lr_app *app, struct lr_request *req, struct lr_respon
     lr_resp_json(resp, 200, json_pack("{s:s}", "status", "ok"));
 }
 
-static void not_ready(struct lr_app *app, struct lr_response *resp, const char *slug,
-                      const char *detail)
-{
-    lr_problem(resp, 503, slug, "Not ready", detail, NULL);
-    resp->retry_after = app->cfg.retry_after_sec;
-}
-
 void lr_api_readyz(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
 {
     (void)req;
     /* At SIGTERM the load balancer must stop sending at once, database or not. */
     if (atomic_load(&app->draining)) {
-        not_ready(app, resp, "draining", "the server is shutting down");
+        lr_problem_answer_retry(resp, app, LR_PROBLEM_DRAINING, "the server is shutting down");
         return;
     }
     /* The pool's probe connection, not a serving one: a pool saturated by slow requests
@@ -44,12 +38,13 @@ void lr_api_readyz(struct lr_app *app, struct lr_request *req, struct lr_respons
         char detail[96];
         snprintf(detail, sizeof detail, "PostgreSQL is unreachable or did not answer within %u ms",
                  app->cfg.readyz_timeout_ms);
-        not_ready(app, resp, "not-ready", detail);
+        lr_problem_answer_retry(resp, app, LR_PROBLEM_NOT_READY, detail);
         return;
     }
     if (version < lr_schema_target()) {
-        not_ready(app, resp, "not-ready",
-                  "the database schema is behind this binary: run `leadrouter migrate`");
+        lr_problem_answer_retry(
+            resp, app, LR_PROBLEM_NOT_READY,
+            "the database schema is behind this binary: run `leadrouter migrate`");
         return;
     }
     lr_resp_json(resp, 200,

@@ -4,7 +4,8 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "db/reps_store.h"
+#include "api/problem.h"
+#include "service/reps.h"
 #include "routing/roundrobin.h"
 #include "util/json.h"
 
@@ -65,37 +66,31 @@ void lr_api_rep_put(struct lr_app *app, struct lr_request *req, struct lr_respon
     int rc = parse_rep(req, &rep, errors, detail, sizeof detail);
     if (rc == 400) {
         json_decref(errors);
-        lr_problem(resp, 400, "malformed-json", "Bad request", detail, NULL);
+        lr_problem_answer(resp, LR_PROBLEM_MALFORMED_JSON, detail, NULL);
         return;
     }
     if (rc == 422) {
-        lr_problem(resp, 422, "validation", "Invalid rep", "one or more fields are invalid",
-                   errors);
+        lr_problem_answer(resp, LR_PROBLEM_VALIDATION, "one or more fields of the rep are invalid",
+                          errors);
         return;
     }
     json_decref(errors);
-    struct lr_db_conn *c;
-    enum lr_db_status s = lr_db_acquire(app->pool, &c);
-    enum lr_rep_outcome outcome = LR_REP_CREATED;
-    char *json = NULL;
-    if (s == LR_DB_OK) {
-        s = lr_rep_put(c, &rep, req->actor, &outcome, &json, detail, sizeof detail);
-        lr_db_release(app->pool, c);
-    }
+    struct lr_rep_put_result res;
+    enum lr_db_status s = lr_service_rep_put(app->pool, &rep, req->actor, &res);
     if (s != LR_DB_OK) {
         lr_problem_db(resp, app, s);
         return;
     }
-    if (outcome == LR_REP_POACHING) {
-        lr_problem(resp, 409, "no-poaching", "Conflict: no_poaching", detail, NULL);
+    if (res.verdict == LR_REP_POACHING) {
+        lr_problem_answer(resp, LR_PROBLEM_NO_POACHING, res.detail, NULL);
         return;
     }
-    if (outcome == LR_REP_OWNS_NAMED) {
-        lr_problem(resp, 409, "named-owner-segment", "Conflict", detail, NULL);
+    if (res.verdict == LR_REP_OWNS_NAMED) {
+        lr_problem_answer(resp, LR_PROBLEM_NAMED_OWNER_SEGMENT, res.detail, NULL);
         return;
     }
-    lr_resp_json_text(resp, outcome == LR_REP_CREATED ? 201 : 200, json, strlen(json));
-    free(json);
+    lr_resp_json_text(resp, res.created ? 201 : 200, res.json, strlen(res.json));
+    free(res.json);
 }
 
 void lr_api_reps_list(struct lr_app *app, struct lr_request *req, struct lr_response *resp)

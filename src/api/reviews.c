@@ -7,7 +7,9 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/problem.h"
 #include "db/reviews_store.h"
+#include "service/review.h"
 #include "routing/period.h"
 #include "util/json.h"
 
@@ -25,8 +27,8 @@ void lr_api_reviews_list(struct lr_app *app, struct lr_request *req, struct lr_r
         lr_json_field_error(errors, "status", "must be open or resolved");
     lr_query_page(req, errors, &after, &limit);
     if (json_array_size(errors) > 0) {
-        lr_problem(resp, 422, "validation", "Invalid query", "one or more parameters are invalid",
-                   errors);
+        lr_problem_answer(resp, LR_PROBLEM_VALIDATION, "one or more query parameters are invalid",
+                          errors);
         return;
     }
     json_decref(errors);
@@ -153,14 +155,14 @@ static void already_resolved(struct lr_response *resp, int64_t id, const char *i
              or_unknown(json_string_value(json_object_get(item, "resolved_by"))),
              or_unknown(json_string_value(json_object_get(item, "resolved_at"))));
     json_decref(item);
-    lr_problem(resp, 409, "review-already-resolved", "Conflict: already resolved", detail, NULL);
+    lr_problem_answer(resp, LR_PROBLEM_REVIEW_ALREADY_RESOLVED, detail, NULL);
 }
 
 void lr_api_review_resolve(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
 {
     int64_t id = 0;
     if (!lr_parse_i64(req->params[0], 1, INT64_MAX, &id)) {
-        lr_problem(resp, 404, "not-found", "Not found", "no review item with that id", NULL);
+        lr_problem_answer(resp, LR_PROBLEM_NOT_FOUND, "no review item with that id", NULL);
         return;
     }
     json_t *errors = json_array(), *doc = NULL;
@@ -171,15 +173,15 @@ void lr_api_review_resolve(struct lr_app *app, struct lr_request *req, struct lr
         json_decref(doc);
         if (rc == 400) {
             json_decref(errors);
-            lr_problem(resp, 400, "malformed-json", "Bad request", detail, NULL);
+            lr_problem_answer(resp, LR_PROBLEM_MALFORMED_JSON, detail, NULL);
         } else if (rc == CLAIMS_A_REP) {
-            lr_problem(resp, 422, "no-manual-claiming", "Unprocessable: no manual claiming",
-                       "a review item is resolved to a queue, never to a rep; nothing was "
-                       "written",
-                       errors);
+            lr_problem_answer(resp, LR_PROBLEM_NO_MANUAL_CLAIMING,
+                              "a review item is resolved to a queue, never to a rep; nothing "
+                              "was written",
+                              errors);
         } else {
-            lr_problem(resp, 422, "validation", "Invalid resolution",
-                       "one or more fields are invalid", errors);
+            lr_problem_answer(resp, LR_PROBLEM_VALIDATION,
+                              "one or more fields of the resolution are invalid", errors);
         }
         return;
     }
@@ -188,14 +190,9 @@ void lr_api_review_resolve(struct lr_app *app, struct lr_request *req, struct lr
     lr_period_of(time(NULL), period);
     rq.period = period;
 
-    struct lr_db_conn *c;
     enum lr_resolve_outcome outcome = LR_RESOLVE_DONE;
     char *json = NULL;
-    enum lr_db_status s = lr_db_acquire(app->pool, &c);
-    if (s == LR_DB_OK) {
-        s = lr_review_resolve(c, &rq, &outcome, &json);
-        lr_db_release(app->pool, c);
-    }
+    enum lr_db_status s = lr_service_review_resolve(app->pool, &rq, &outcome, &json);
     json_decref(doc);
     if (s != LR_DB_OK) {
         free(json);
@@ -207,7 +204,7 @@ void lr_api_review_resolve(struct lr_app *app, struct lr_request *req, struct lr
         lr_resp_json_text(resp, 200, json, strlen(json));
         break;
     case LR_RESOLVE_NOT_FOUND:
-        lr_problem(resp, 404, "not-found", "Not found", "no review item with that id", NULL);
+        lr_problem_answer(resp, LR_PROBLEM_NOT_FOUND, "no review item with that id", NULL);
         break;
     case LR_RESOLVE_ALREADY:
         already_resolved(resp, id, json);
@@ -217,11 +214,11 @@ void lr_api_review_resolve(struct lr_app *app, struct lr_request *req, struct lr
                  "queue %s has no active rep to take the item; nothing was written. Activate a "
                  "rep in %s or resolve to another queue",
                  lr_segment_name(rq.queue), lr_segment_name(rq.queue));
-        lr_problem(resp, 409, "no-active-rep", "Conflict: queue has no active rep", detail, NULL);
+        lr_problem_answer(resp, LR_PROBLEM_NO_ACTIVE_REP, detail, NULL);
         break;
     case LR_RESOLVE_UNSUPPORTED:
-        lr_problem(resp, 422, "review-subject-unsupported", "Unprocessable review item",
-                   "opportunity reviews cannot be resolved yet; nothing was written", NULL);
+        lr_problem_answer(resp, LR_PROBLEM_REVIEW_SUBJECT_UNSUPPORTED,
+                          "opportunity reviews cannot be resolved yet; nothing was written", NULL);
         break;
     }
     free(json);

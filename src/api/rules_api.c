@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/problem.h"
 #include "db/rules_store.h"
+#include "service/rules.h"
 #include "routing/rules.h"
 #include "util/json.h"
 
@@ -21,8 +23,7 @@ void lr_api_rules_get(struct lr_app *app, struct lr_request *req, struct lr_resp
         if (*v < '0' || *v > '9' || *end != '\0' || errno || version < 1) {
             json_t *errors = json_array();
             lr_json_field_error(errors, "version", "must be a positive integer");
-            lr_problem(resp, 422, "validation", "Invalid query", "the version is not a number",
-                       errors);
+            lr_problem_answer(resp, LR_PROBLEM_VALIDATION, "the version is not a number", errors);
             return;
         }
     }
@@ -43,15 +44,16 @@ void lr_api_rules_put(struct lr_app *app, struct lr_request *req, struct lr_resp
     if (probe == NULL) {
         char detail[256];
         snprintf(detail, sizeof detail, "malformed JSON: %s", jerr.text);
-        lr_problem(resp, 400, "malformed-json", "Bad request", detail, NULL);
+        lr_problem_answer(resp, LR_PROBLEM_MALFORMED_JSON, detail, NULL);
         return;
     }
     json_decref(probe);
     struct lr_rules rules;
     json_t *errors = json_array();
     if (lr_rules_parse(req->body, req->body_len, &rules, errors) != 0) {
-        lr_problem(resp, 422, "validation", "Invalid rules",
-                   "the rules document is invalid; the current version stays in force", errors);
+        lr_problem_answer(resp, LR_PROBLEM_VALIDATION,
+                          "the rules document is invalid; the current version stays in force",
+                          errors);
         return;
     }
     json_decref(errors);
@@ -64,13 +66,8 @@ void lr_api_rules_put(struct lr_app *app, struct lr_request *req, struct lr_resp
         lr_problem_db(resp, app, LR_DB_ERROR);
         return;
     }
-    struct lr_db_conn *c;
     char *json = NULL;
-    enum lr_db_status s = lr_db_acquire(app->pool, &c);
-    if (s == LR_DB_OK) {
-        s = lr_rules_put(c, text, req->actor, &json);
-        lr_db_release(app->pool, c);
-    }
+    enum lr_db_status s = lr_service_rules_put(app->pool, text, req->actor, &json);
     free(text);
     if (s != LR_DB_OK) {
         lr_problem_db(resp, app, s);

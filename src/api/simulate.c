@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/problem.h"
 #include "db/simulate_store.h"
 #include "routing/redecide.h"
 #include "util/json.h"
@@ -163,7 +164,7 @@ void lr_api_simulate(struct lr_app *app, struct lr_request *req, struct lr_respo
     if (doc == NULL) {
         char detail[256];
         snprintf(detail, sizeof detail, "malformed JSON: %s", jerr.text);
-        lr_problem(resp, 400, "malformed-json", "Bad request", detail, NULL);
+        lr_problem_answer(resp, LR_PROBLEM_MALFORMED_JSON, detail, NULL);
         return;
     }
     json_t *errors = json_array();
@@ -186,8 +187,8 @@ void lr_api_simulate(struct lr_app *app, struct lr_request *req, struct lr_respo
         if (have_rules)
             lr_rules_free(&rules);
         json_decref(doc);
-        lr_problem(resp, 422, "validation", "Invalid simulation",
-                   "one or more fields are invalid; nothing was simulated", errors);
+        lr_problem_answer(resp, LR_PROBLEM_VALIDATION,
+                          "one or more fields are invalid; nothing was simulated", errors);
         return;
     }
     json_decref(errors);

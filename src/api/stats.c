@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/problem.h"
 #include "db/stats_store.h"
 #include "util/json.h"
 
@@ -30,8 +31,8 @@ void lr_api_stats(struct lr_app *app, struct lr_request *req, struct lr_response
     if (json_array_size(errors) == 0 && since != NULL && until != NULL && lo >= hi)
         lr_json_field_error(errors, "until", "must be later than since");
     if (json_array_size(errors) > 0) {
-        lr_problem(resp, 422, "validation", "Invalid query", "one or more parameters are invalid",
-                   errors);
+        lr_problem_answer(resp, LR_PROBLEM_VALIDATION, "one or more query parameters are invalid",
+                          errors);
         return;
     }
     json_decref(errors);

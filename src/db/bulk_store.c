@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit/audit.h"
+#include "db/audit_store.h"
 
 static enum lr_db_status failed(struct lr_db_conn *c, PGresult *r)
 {
@@ -17,20 +17,18 @@ static enum lr_db_status failed(struct lr_db_conn *c, PGresult *r)
     return PQstatus(c->pg) == CONNECTION_OK ? LR_DB_ERROR : LR_DB_UNAVAILABLE;
 }
 
-/* BEGIN, the temporary table, COPY ... FROM STDIN. On failure nothing is left to end. */
+/* The temporary table and its COPY ... FROM STDIN, inside the caller's transaction.
+ * On failure nothing is left to end. */
 static enum lr_db_status copy_begin(struct lr_db_conn *c, struct lr_copy *cp,
                                     const char *create_sql, const char *copy_sql)
 {
     memset(cp, 0, sizeof *cp);
     cp->c = c;
-    if ((cp->status = lr_db_begin(c)) != LR_DB_OK)
-        return cp->status;
     if ((cp->buf = malloc(LR_COPY_CHUNK)) == NULL)
         cp->status = LR_DB_ERROR;
     else if ((cp->status = lr_db_simple(c, create_sql)) == LR_DB_OK)
         cp->status = lr_db_copy_start(c, copy_sql);
     if (cp->status != LR_DB_OK) {
-        lr_db_rollback(c);
         free(cp->buf);
         cp->buf = NULL;
         return cp->status;
@@ -90,7 +88,6 @@ static enum lr_db_status copy_end(struct lr_copy *cp, bool abort)
 void lr_copy_abort(struct lr_copy *cp)
 {
     copy_end(cp, true);
-    lr_db_rollback(cp->c);
 }
 
 /* Rows of (row, field, message, total) from an error query, appended to errors. */
@@ -197,13 +194,9 @@ enum lr_db_status lr_accounts_load_end(struct lr_copy *cp, bool apply, size_t ro
     snprintf(after, sizeof after, "{\"rows\": %zu}", rows);
     if ((s = lr_db_exec(c, &ACCOUNTS_LOCK, NULL, NULL)) != LR_DB_OK ||
         (s = upsert_in_ranges(c)) != LR_DB_OK ||
-        (s = lr_audit(c, actor, "accounts.loaded", "accounts", NULL, NULL, after)) != LR_DB_OK ||
-        (s = lr_db_commit(c)) != LR_DB_OK)
+        (s = lr_audit(c, actor, "accounts.loaded", "accounts", NULL, NULL, after)) != LR_DB_OK)
         goto done;
-    PQclear(dup);
-    return LR_DB_OK;
 done:
-    lr_db_rollback(c);
     PQclear(dup);
     return s;
 }
@@ -309,14 +302,9 @@ enum lr_db_status lr_named_load_end(struct lr_copy *cp, const char *period, bool
     if ((s = lr_db_exec(c, &NAMED_DELETE, p, NULL)) != LR_DB_OK ||
         (s = lr_db_exec(c, &NAMED_INSERT, p, NULL)) != LR_DB_OK ||
         (s = lr_audit(c, actor, "named_accounts.replaced", "named_accounts", period, NULL,
-                      PQgetvalue(diff, 0, 4))) != LR_DB_OK ||
-        (s = lr_db_commit(c)) != LR_DB_OK)
+                      PQgetvalue(diff, 0, 4))) != LR_DB_OK)
         goto done;
-    PQclear(bad);
-    PQclear(diff);
-    return LR_DB_OK;
 done:
-    lr_db_rollback(c);
     PQclear(bad);
     PQclear(diff);
     return s;

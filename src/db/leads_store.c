@@ -238,19 +238,6 @@ out:
     return s;
 }
 
-enum lr_db_status lr_lead_commit(struct lr_db_conn *c, const struct lr_lead_write *w, int *status,
-                                 char **body)
-{
-    struct lr_lead_result res = {0};
-    *body = NULL;
-    enum lr_db_status s = lr_leads_commit(c, &w, 1, true, &res);
-    if (s != LR_DB_OK)
-        return s;
-    *status = res.status;
-    *body = res.body;
-    return res.s;
-}
-
 enum lr_db_status lr_lead_get_json(struct lr_db_conn *c, const char *id, char **json)
 {
     const char *p[] = {id};

@@ -1,4 +1,5 @@
-/* Applies the compiled-in migrations that the database has not seen yet. */
+/* Applies the compiled-in migrations that the database has not seen yet, then
+ * re-creates the compiled-in SQL functions (sql/README.md). */
 #include "db/migrations.h"
 
 #include <stdio.h>
@@ -30,9 +31,32 @@ enum lr_db_status lr_schema_current(struct lr_db_conn *c, int64_t *version)
     return LR_DB_OK;
 }
 
+/* Re-creates every SQL function in load order, inside the caller's transaction, which
+ * holds the migration lock. A database already migrated past this binary keeps the
+ * newer text: an older binary's migrate (a rollback, a straggling replica) must not
+ * bring back the functions that the newer schema replaced. */
+static enum lr_db_status load_functions(struct lr_db_conn *c, char *err, size_t errlen)
+{
+    int64_t version = 0;
+    enum lr_db_status s = lr_schema_current(c, &version);
+    if (s != LR_DB_OK) {
+        snprintf(err, errlen, "reading the schema version: %s", c->last_error);
+        return s;
+    }
+    if (version > lr_schema_target())
+        return LR_DB_OK;
+    for (unsigned i = 0; i < lr_sql_function_count; i++)
+        if ((s = lr_db_simple(c, lr_sql_functions[i].sql)) != LR_DB_OK) {
+            snprintf(err, errlen, "creating %s: %s", lr_sql_functions[i].name, c->last_error);
+            return s;
+        }
+    return LR_DB_OK;
+}
+
 enum lr_db_status lr_migrate(struct lr_db_conn *c, unsigned *applied, char *err, size_t errlen)
 {
     *applied = 0;
+    bool functions_loaded = false;
     enum lr_db_status s = lr_db_simple(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
                                           " version bigint PRIMARY KEY,"
                                           " name text NOT NULL,"
@@ -64,13 +88,39 @@ enum lr_db_status lr_migrate(struct lr_db_conn *c, unsigned *applied, char *err,
             continue;
         }
         if ((s = lr_db_simple(c, m->sql)) != LR_DB_OK ||
-            (s = lr_db_exec(c, &RECORD, p2, NULL)) != LR_DB_OK ||
-            (s = lr_db_commit(c)) != LR_DB_OK) {
+            (s = lr_db_exec(c, &RECORD, p2, NULL)) != LR_DB_OK) {
             snprintf(err, errlen, "applying %s: %s", m->name, c->last_error);
             lr_db_rollback(c);
             return s;
         }
+        /* The last migration commits together with the functions. */
+        bool last = i + 1 == lr_migration_count;
+        if (last && (s = load_functions(c, err, errlen)) != LR_DB_OK) {
+            lr_db_rollback(c);
+            return s;
+        }
+        if ((s = lr_db_commit(c)) != LR_DB_OK) {
+            snprintf(err, errlen, "applying %s: %s", m->name, c->last_error);
+            lr_db_rollback(c);
+            return s;
+        }
+        functions_loaded = last;
         (*applied)++;
     }
-    return LR_DB_OK;
+    if (functions_loaded)
+        return LR_DB_OK;
+    /* Nothing to apply (or the last migration was applied by another replica): the
+     * functions in a transaction of their own, under the same lock. */
+    if ((s = lr_db_begin(c)) != LR_DB_OK ||
+        (s = lr_db_simple(c, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")")) != LR_DB_OK) {
+        snprintf(err, errlen, "locking for the functions: %s", c->last_error);
+        lr_db_rollback(c);
+        return s;
+    }
+    s = load_functions(c, err, errlen);
+    if (s == LR_DB_OK && (s = lr_db_commit(c)) != LR_DB_OK)
+        snprintf(err, errlen, "committing the functions: %s", c->last_error);
+    if (s != LR_DB_OK)
+        lr_db_rollback(c);
+    return s;
 }

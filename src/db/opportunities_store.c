@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit/audit.h"
+#include "db/audit_store.h"
 #include "util/json.h"
 
 static const struct lr_db_stmt OPP_CLAIM = {
@@ -55,7 +55,8 @@ static const struct lr_db_stmt OPP_ENRICH = {
     "  LEFT JOIN named_accounts n ON n.period = $2 AND n.domain = $1"
     "  LEFT JOIN reps r ON r.id = n.owner_rep_id",
     2};
-static const struct lr_db_stmt OPP_TURN = {"opp_take_turn", "SELECT lr_take_turn($1)", 1};
+static const struct lr_db_stmt OPP_TURN = {"opp_take_turn",
+                                           "SELECT rep_id FROM lr_take_turns($1, 1)", 1};
 static const struct lr_db_stmt OPP_REVIEW = {
     "opp_review_open",
     "INSERT INTO reviews (subject, subject_id, reason, signals, rules_version)"
@@ -73,11 +74,16 @@ static const struct lr_db_stmt OPP_SETTLE = {
     "UPDATE handoffs SET credit_status = $2, credit_cents = $3::bigint, settled_at = now()"
     " WHERE opportunity_id = $1 AND credit_status = 'pending'",
     3};
+/* The assignment with its audit row (lr_write_assignments). $8: the queue before, NULL
+ * for a new deal (no audit before); $9: keys added to the audit row's after (JSON). */
 static const struct lr_db_stmt OPP_ASSIGN = {
-    "opp_assignment_insert",
-    "INSERT INTO assignments (subject, subject_id, queue, rep_id, previous_rep_id, reason,"
-    " rules_version) VALUES ('opportunity', $1, $2, $3, $4, $5, $6::bigint)",
-    6};
+    "opp_assignment_write",
+    "SELECT lr_write_assignments('{opportunity}', ARRAY[$1::text], ARRAY[$2::text],"
+    " ARRAY[$3::text], ARRAY[$4::text], ARRAY[$5::text], ARRAY[$6::bigint], ARRAY[$7::text],"
+    " '{NULL}', ARRAY[CASE WHEN $8::text IS NOT NULL"
+    "                  THEN jsonb_build_object('queue', $8::text, 'rep_id', $4::text) END],"
+    " ARRAY[$9::jsonb])",
+    9};
 static const struct lr_db_stmt OPP_UPDATE = {
     "opp_update",
     "UPDATE opportunities SET lead_id = $2, domain = $3, acv_cents = $4::bigint,"
@@ -136,8 +142,8 @@ static const struct lr_db_stmt OPP_GET = {
     1};
 static const struct lr_db_stmt OPP_ASSIGN_LOCK = {
     "opp_assign_lock",
-    "SELECT o.queue, o.rep_id, n.owner_rep_id, r.segment, r.active, (SELECT max(version) FROM "
-    "rules)"
+    "SELECT o.queue, o.rep_id, n.owner_rep_id, r.segment, r.active,"
+    "       (SELECT max(version) FROM rules), o.domain"
     "  FROM opportunities o"
     "  LEFT JOIN named_accounts n"
     "         ON n.domain = o.domain AND n.period = to_char(now() AT TIME ZONE 'UTC', "
@@ -188,15 +194,11 @@ enum lr_db_status lr_opp_begin(struct lr_db_conn *c, const char *webhook_id,
 {
     *replay = 0;
     *body = NULL;
-    enum lr_db_status s = lr_db_begin(c);
-    if (s != LR_DB_OK)
-        return s;
     const char *p[] = {webhook_id, body_sha256, event_type, opportunity_id};
     PGresult *r;
-    if ((s = lr_db_exec(c, &OPP_CLAIM, p, &r)) != LR_DB_OK) {
-        lr_db_rollback(c);
+    enum lr_db_status s = lr_db_exec(c, &OPP_CLAIM, p, &r);
+    if (s != LR_DB_OK)
         return s;
-    }
     bool claimed = PQntuples(r) == 1;
     PQclear(r);
     if (claimed)
@@ -215,7 +217,7 @@ enum lr_db_status lr_opp_begin(struct lr_db_conn *c, const char *webhook_id,
         }
         PQclear(r);
     }
-    lr_db_rollback(c);
+    /* Nothing was written: the caller's commit ends an empty transaction. */
     return s;
 }
 
@@ -330,9 +332,7 @@ enum lr_db_status lr_opp_enrichment(struct lr_db_conn *c, const char *domain, co
     return LR_DB_OK;
 }
 
-/* The next turn in queue, under a savepoint: an empty queue (LR001) leaves the
- * transaction usable so that the caller can fall back to review. */
-static enum lr_db_status take_turn(struct lr_db_conn *c, enum lr_segment queue,
+enum lr_db_status lr_opp_take_turn(struct lr_db_conn *c, enum lr_segment queue,
                                    char rep[LR_ID_MAX + 1])
 {
     enum lr_db_status s = lr_db_simple(c, "SAVEPOINT lr_turn");
@@ -352,7 +352,7 @@ static enum lr_db_status take_turn(struct lr_db_conn *c, enum lr_segment queue,
     return lr_db_simple(c, "RELEASE SAVEPOINT lr_turn");
 }
 
-static enum lr_db_status open_review(struct lr_db_conn *c, const struct lr_opp_apply *a,
+enum lr_db_status lr_opp_open_review(struct lr_db_conn *c, const struct lr_opp_apply *a,
                                      enum lr_reason reason, int64_t *review_id)
 {
     char version[32];
@@ -376,7 +376,7 @@ static json_t *str_or_null(const char *s)
     return s != NULL && *s != '\0' ? json_string(s) : json_null();
 }
 
-static enum lr_db_status record_handoff(struct lr_db_conn *c, const struct lr_opp_apply *a,
+enum lr_db_status lr_opp_record_handoff(struct lr_db_conn *c, const struct lr_opp_apply *a,
                                         const struct lr_opp_state *st, const char *receiver,
                                         enum lr_segment to, struct lr_opp_handoff *h)
 {
@@ -423,16 +423,10 @@ static enum lr_db_status record_handoff(struct lr_db_conn *c, const struct lr_op
     return s;
 }
 
-/* Closing settles a pending credit once: earned on a win, forfeited on a loss. */
-static enum lr_db_status settle_credit(struct lr_db_conn *c, const struct lr_opp_apply *a,
-                                       const struct lr_opp_decision *od, struct lr_opp_handoff *h)
+enum lr_db_status lr_opp_settle_credit(struct lr_db_conn *c, const struct lr_opp_apply *a,
+                                       struct lr_opp_handoff *h, bool won, int64_t credit,
+                                       int64_t acv)
 {
-    if (!h->present || h->status != LR_CREDIT_PENDING || od->close == LR_OPP_OPEN)
-        return LR_DB_OK;
-    bool won = od->close == LR_OPP_WON;
-    int64_t acv = od->acv_cents.present ? od->acv_cents.v : 0;
-    int64_t credit =
-        won ? lr_opp_finder_credit(acv, h->commission_rate_bp, h->credit_rate_bp, h->cap_cents) : 0;
     char cbuf[32];
     snprintf(cbuf, sizeof cbuf, "%lld", (long long)credit);
     const char *p[] = {a->opportunity_id, won ? "earned" : "forfeited", won ? cbuf : NULL};
@@ -455,37 +449,24 @@ static enum lr_db_status settle_credit(struct lr_db_conn *c, const struct lr_opp
     return s;
 }
 
-static enum lr_db_status log_event(struct lr_db_conn *c, const struct lr_opp_apply *a,
-                                   enum lr_opp_action action)
+enum lr_db_status lr_opp_log_event(struct lr_db_conn *c, const struct lr_opp_apply *a,
+                                   const char *outcome, const char *action)
 {
-    const char *outcome = action == LR_OPP_IGNORE_OUT_OF_ORDER ? "ignored_out_of_order"
-                          : action == LR_OPP_IGNORE_CLOSED     ? "ignored_closed"
-                                                               : "applied";
-    const char *p[] = {a->opportunity_id, a->webhook_id, a->event_type,
-                       a->event_ts,       outcome,       lr_opp_action_name(action),
-                       a->body_json};
+    const char *p[] = {a->opportunity_id, a->webhook_id, a->event_type, a->event_ts,
+                       outcome,           action,        a->body_json};
     return lr_db_exec(c, &OPP_EVENT_LOG, p, NULL);
 }
 
-/* Picks the rep for an assigning decision; LR001 turns it into no_active_rep. */
-static enum lr_db_status pick_rep(struct lr_db_conn *c, struct lr_opp_decision *od)
-{
-    if (od->d.mode != LR_ASSIGN_ROUND_ROBIN)
-        return LR_DB_OK;
-    enum lr_db_status s = take_turn(c, od->d.queue, od->d.rep_id);
-    if (s == LR_DB_NO_ACTIVE_REP) {
-        lr_opp_no_active_rep(od);
-        return LR_DB_OK;
-    }
-    return s;
-}
-
-static enum lr_db_status write_assignment(struct lr_db_conn *c, const struct lr_opp_apply *a,
+enum lr_db_status lr_opp_write_assignment(struct lr_db_conn *c, const struct lr_opp_apply *a,
                                           const struct lr_opp_state *st,
                                           const struct lr_opp_decision *od, int64_t review_id)
 {
-    char version[32];
+    char version[32], extra[48];
     snprintf(version, sizeof version, "%lld", (long long)a->rules->version);
+    if (review_id)
+        snprintf(extra, sizeof extra, "{\"review_id\": %lld}", (long long)review_id);
+    else
+        snprintf(extra, sizeof extra, "{\"review_id\": null}");
     const char *prev = st->exists && st->rep_id[0] ? st->rep_id : NULL;
     const char *rep = od->d.rep_id[0] ? od->d.rep_id : NULL;
     const char *p[] = {a->opportunity_id,
@@ -493,28 +474,17 @@ static enum lr_db_status write_assignment(struct lr_db_conn *c, const struct lr_
                        rep,
                        prev,
                        lr_reason_name(od->d.reason),
-                       version};
-    enum lr_db_status s = lr_db_exec(c, &OPP_ASSIGN, p, NULL);
-    if (s != LR_DB_OK)
-        return s;
-    json_t *before = st->exists ? json_pack("{s:s, s:o}", "queue", lr_segment_name(st->queue),
-                                            "rep_id", str_or_null(st->rep_id))
-                                : NULL;
-    json_t *after = json_pack("{s:s, s:o, s:s, s:o}", "queue", lr_segment_name(od->d.queue),
-                              "rep_id", str_or_null(rep), "reason", lr_reason_name(od->d.reason),
-                              "review_id", review_id ? json_integer(review_id) : json_null());
-    s = lr_audit_json(c, a->actor, "assignment.created", "opportunity", a->opportunity_id, before,
-                      after);
-    json_decref(before);
-    json_decref(after);
-    return s;
+                       version,
+                       a->actor,
+                       st->exists ? lr_segment_name(st->queue) : NULL,
+                       extra};
+    return lr_db_exec(c, &OPP_ASSIGN, p, NULL);
 }
 
-static enum lr_db_status update_row(struct lr_db_conn *c, const struct lr_opp_apply *a,
+enum lr_db_status lr_opp_update_row(struct lr_db_conn *c, const struct lr_opp_apply *a,
                                     const struct lr_opp_state *st, const struct lr_opp_decision *od,
-                                    int64_t new_review)
+                                    bool assigns, int64_t new_review)
 {
-    bool assigns = lr_opp_assigns(od->action);
     char acv[32], emp[32], review[32], version[32];
     snprintf(review, sizeof review, "%lld", (long long)new_review);
     snprintf(version, sizeof version, "%lld", (long long)a->rules->version);
@@ -554,40 +524,6 @@ static enum lr_db_status update_row(struct lr_db_conn *c, const struct lr_opp_ap
     return s;
 }
 
-enum lr_db_status lr_opp_apply(struct lr_db_conn *c, const struct lr_opp_apply *a,
-                               struct lr_opp_decision *od, struct lr_opp_loaded *ld,
-                               struct lr_opp_result *res)
-{
-    const struct lr_opp_state *st = &ld->state;
-    memset(res, 0, sizeof *res);
-    enum lr_db_status s;
-    if (od->action == LR_OPP_IGNORE_OUT_OF_ORDER || od->action == LR_OPP_IGNORE_CLOSED) {
-        copy_text(res->rep_id, sizeof res->rep_id, st->rep_id);
-        res->review_id = st->queue == LR_SEG_REVIEW ? ld->review_id : 0;
-        return log_event(c, a, od->action);
-    }
-
-    if (lr_opp_assigns(od->action) && (s = pick_rep(c, od)) != LR_DB_OK)
-        return s;
-    int64_t new_review = 0;
-    bool to_review = lr_opp_assigns(od->action) && od->d.queue == LR_SEG_REVIEW;
-    if ((to_review || od->action == LR_OPP_FLAP) &&
-        (s = open_review(c, a, od->d.reason, &new_review)) != LR_DB_OK)
-        return s;
-    if (od->action == LR_OPP_HANDOFF &&
-        (s = record_handoff(c, a, st, od->d.rep_id, od->d.queue, &ld->handoff)) != LR_DB_OK)
-        return s;
-    if (lr_opp_assigns(od->action) && (s = write_assignment(c, a, st, od, new_review)) != LR_DB_OK)
-        return s;
-    if ((s = update_row(c, a, st, od, new_review)) != LR_DB_OK)
-        return s;
-    if (st->outcome == LR_OPP_OPEN && (s = settle_credit(c, a, od, &ld->handoff)) != LR_DB_OK)
-        return s;
-    copy_text(res->rep_id, sizeof res->rep_id, od->d.rep_id);
-    res->review_id = new_review ? new_review : od->d.queue == LR_SEG_REVIEW ? ld->review_id : 0;
-    return log_event(c, a, od->action);
-}
-
 enum lr_db_status lr_opp_finish(struct lr_db_conn *c, const char *opportunity_id,
                                 const char *webhook_id, bool applied, const char *body,
                                 const char *actor)
@@ -601,10 +537,6 @@ enum lr_db_status lr_opp_finish(struct lr_db_conn *c, const char *opportunity_id
         s = lr_db_exec(c, &OPP_ANSWER, pa, NULL);
     if (s == LR_DB_OK)
         s = lr_audit(c, actor, "decision.made", "opportunity", opportunity_id, NULL, body);
-    if (s == LR_DB_OK)
-        s = lr_db_commit(c);
-    if (s != LR_DB_OK)
-        lr_db_rollback(c);
     return s;
 }
 
@@ -616,15 +548,12 @@ enum lr_db_status lr_opportunity_get_json(struct lr_db_conn *c, const char *id, 
     return s == LR_DB_OK ? lr_db_one_text(c, &OPP_GET, p, json) : s;
 }
 
-enum lr_db_status lr_opportunity_assign_in_tx(struct lr_db_conn *c, const char *opportunity_id,
-                                              enum lr_segment queue, const char *actor,
-                                              enum lr_reason reason, char *rep_out)
+enum lr_db_status lr_opp_lock_for_resolution(struct lr_db_conn *c, const char *opportunity_id,
+                                             struct lr_opp_resolution *out)
 {
-    rep_out[0] = '\0';
-    if (queue != LR_SEG_SMB && queue != LR_SEG_MID_MARKET && queue != LR_SEG_STRATEGIC)
-        return LR_DB_ERROR;
     const char *p[] = {opportunity_id};
     PGresult *r;
+    memset(out, 0, sizeof *out);
     enum lr_db_status s = lr_db_exec(c, &OPP_ASSIGN_LOCK, p, &r);
     if (s != LR_DB_OK)
         return s;
@@ -632,35 +561,37 @@ enum lr_db_status lr_opportunity_assign_in_tx(struct lr_db_conn *c, const char *
         PQclear(r);
         return LR_DB_NOT_FOUND;
     }
-    enum lr_segment old_queue = segment_col(r, 0, 0);
-    char old_rep[LR_ID_MAX + 1], rep[LR_ID_MAX + 1] = "", version[32];
-    copy_text(old_rep, sizeof old_rep, lr_db_text(r, 0, 1));
-    snprintf(version, sizeof version, "%lld", (long long)lr_db_int(r, 0, 5));
+    out->old_queue = segment_col(r, 0, 0);
+    copy_text(out->old_rep, sizeof out->old_rep, lr_db_text(r, 0, 1));
     const char *owner = lr_db_text(r, 0, 2);
-    if (owner != NULL && lr_db_bool(r, 0, 4) && segment_col(r, 0, 3) == queue)
-        copy_text(rep, sizeof rep, owner);
+    if (owner != NULL) {
+        out->named.found = true;
+        copy_text(out->named.owner_id, sizeof out->named.owner_id, owner);
+        out->named.owner_segment = segment_col(r, 0, 3);
+        out->named.owner_active = lr_db_bool(r, 0, 4);
+    }
+    out->rules_version = lr_db_int(r, 0, 5);
+    copy_text(out->domain, sizeof out->domain, lr_db_text(r, 0, 6));
     PQclear(r);
-    if (rep[0] == '\0' && (s = take_turn(c, queue, rep)) != LR_DB_OK)
-        return s;
+    return LR_DB_OK;
+}
 
+enum lr_db_status lr_opp_reassign(struct lr_db_conn *c, const char *opportunity_id,
+                                  const struct lr_opp_resolution *before, enum lr_segment queue,
+                                  const char *rep, enum lr_reason reason, const char *actor)
+{
+    char version[32];
+    snprintf(version, sizeof version, "%lld", (long long)before->rules_version);
     const char *pu[] = {opportunity_id, lr_segment_name(queue), rep, lr_reason_name(reason)};
     const char *pa[] = {opportunity_id,
                         lr_segment_name(queue),
                         rep,
-                        old_rep[0] ? old_rep : NULL,
+                        before->old_rep[0] ? before->old_rep : NULL,
                         lr_reason_name(reason),
-                        version};
-    if ((s = lr_db_exec(c, &OPP_REASSIGN, pu, NULL)) != LR_DB_OK ||
-        (s = lr_db_exec(c, &OPP_ASSIGN, pa, NULL)) != LR_DB_OK)
-        return s;
-    json_t *before = json_pack("{s:s, s:o}", "queue", lr_segment_name(old_queue), "rep_id",
-                               str_or_null(old_rep));
-    json_t *after = json_pack("{s:s, s:s, s:s}", "queue", lr_segment_name(queue), "rep_id", rep,
-                              "reason", lr_reason_name(reason));
-    s = lr_audit_json(c, actor, "assignment.created", "opportunity", opportunity_id, before, after);
-    json_decref(before);
-    json_decref(after);
-    if (s == LR_DB_OK)
-        copy_text(rep_out, LR_ID_MAX + 1, rep);
-    return s;
+                        version,
+                        actor,
+                        lr_segment_name(before->old_queue),
+                        NULL};
+    enum lr_db_status s = lr_db_exec(c, &OPP_REASSIGN, pu, NULL);
+    return s == LR_DB_OK ? lr_db_exec(c, &OPP_ASSIGN, pa, NULL) : s;
 }

@@ -1,17 +1,10 @@
-/* The review queue against PostgreSQL. Resolution is one short transaction that
- * starts by locking the item, so a resolve racing another sees the first one's result
- * instead of assigning twice. */
+/* The review queue as rows; service/review.c resolves an item in one transaction. */
 #include "db/reviews_store.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "audit/audit.h"
-#include "db/opportunities_store.h"
-#include "routing/redecide.h"
-#include "util/json.h"
 
 static const struct lr_db_stmt LIST = {
     "reviews_list",
@@ -42,16 +35,19 @@ static const struct lr_db_stmt LOCK_LEAD = {
     " WHERE l.id = $1 FOR UPDATE OF l",
     2};
 
-static const struct lr_db_stmt TAKE_TURN = {"review_take_turn", "SELECT lr_take_turn($1)", 1};
+static const struct lr_db_stmt TAKE_TURN = {"review_take_turn",
+                                            "SELECT rep_id FROM lr_take_turns($1, 1)", 1};
 
+/* The lead's new owner, and the assignment with its audit row (lr_write_assignments). */
 static const struct lr_db_stmt ASSIGN_LEAD = {
     "review_assign_lead",
     "WITH upd AS ("
     "  UPDATE leads SET queue = $2, rep_id = $3, reason = 'review_resolution' WHERE id = $1)"
-    "INSERT INTO assignments (subject, subject_id, queue, rep_id, previous_rep_id, reason,"
-    "                         rules_version)"
-    " VALUES ('lead', $1, $2, $3, $4, 'review_resolution', $5::bigint)",
-    5};
+    "SELECT lr_write_assignments('{lead}', ARRAY[$1::text], ARRAY[$2::text], ARRAY[$3::text],"
+    " ARRAY[$4::text], '{review_resolution}', ARRAY[$5::bigint], ARRAY[$6::text], '{NULL}',"
+    " '{NULL}', ARRAY[jsonb_build_object('previous_rep_id', $4::text, 'review_id', $7::bigint,"
+    "                                    'named_owner', $8::boolean)])",
+    8};
 
 static const struct lr_db_stmt MARK_RESOLVED = {
     "review_mark_resolved",
@@ -77,14 +73,35 @@ enum lr_db_status lr_reviews_list_json(struct lr_db_conn *c, bool resolved, int6
     return *json ? LR_DB_OK : LR_DB_ERROR;
 }
 
-/* Assigns a lead inside the open transaction; *rep_out receives the rep. */
-static enum lr_db_status assign_lead(struct lr_db_conn *c, const struct lr_resolve_request *rq,
-                                     const char *lead_id, const struct lr_rules *rules,
-                                     char rep_out[LR_ID_MAX + 1], json_t **audit_after)
+enum lr_db_status lr_review_lock(struct lr_db_conn *c, int64_t id, struct lr_review_item *out)
 {
-    const char *lp[] = {lead_id, rq->period};
+    char ids[32];
+    snprintf(ids, sizeof ids, "%lld", (long long)id);
+    const char *p[] = {ids};
     PGresult *r;
-    enum lr_db_status s = lr_db_exec(c, &LOCK_LEAD, lp, &r);
+    memset(out, 0, sizeof *out);
+    enum lr_db_status s = lr_db_exec(c, &LOCK_ITEM, p, &r);
+    if (s != LR_DB_OK)
+        return s;
+    out->found = PQntuples(r) == 1;
+    if (out->found) {
+        snprintf(out->subject, sizeof out->subject, "%s", PQgetvalue(r, 0, 0));
+        snprintf(out->subject_id, sizeof out->subject_id, "%s", PQgetvalue(r, 0, 1));
+        out->open = strcmp(PQgetvalue(r, 0, 2), "open") == 0;
+        if ((out->json = strdup(PQgetvalue(r, 0, 3))) == NULL)
+            s = LR_DB_ERROR;
+    }
+    PQclear(r);
+    return s;
+}
+
+enum lr_db_status lr_review_lock_lead(struct lr_db_conn *c, const char *lead_id, const char *period,
+                                      struct lr_review_lead *out)
+{
+    const char *p[] = {lead_id, period};
+    PGresult *r;
+    memset(out, 0, sizeof *out);
+    enum lr_db_status s = lr_db_exec(c, &LOCK_LEAD, p, &r);
     if (s != LR_DB_OK)
         return s;
     if (PQntuples(r) != 1) {
@@ -92,134 +109,56 @@ static enum lr_db_status assign_lead(struct lr_db_conn *c, const struct lr_resol
         snprintf(c->last_error, sizeof c->last_error, "review subject lead %s missing", lead_id);
         return LR_DB_ERROR;
     }
-    struct lr_named_facts named = {0};
+    out->has_domain = lr_db_text(r, 0, 0) != NULL;
+    if (out->has_domain)
+        snprintf(out->domain, sizeof out->domain, "%s", lr_db_text(r, 0, 0));
+    out->had_rep = lr_db_text(r, 0, 1) != NULL;
+    if (out->had_rep)
+        snprintf(out->previous_rep, sizeof out->previous_rep, "%s", lr_db_text(r, 0, 1));
     const char *owner = lr_db_text(r, 0, 2);
     if (owner != NULL) {
-        named.found = true;
-        snprintf(named.owner_id, sizeof named.owner_id, "%s", owner);
-        if (!lr_segment_parse(lr_db_text(r, 0, 3), false, &named.owner_segment))
-            named.owner_segment = LR_SEG_NONE;
-        named.owner_active = lr_db_bool(r, 0, 4);
+        out->named.found = true;
+        snprintf(out->named.owner_id, sizeof out->named.owner_id, "%s", owner);
+        if (!lr_segment_parse(lr_db_text(r, 0, 3), false, &out->named.owner_segment))
+            out->named.owner_segment = LR_SEG_NONE;
+        out->named.owner_active = lr_db_bool(r, 0, 4);
     }
-    struct lr_decision d;
-    lr_route_resolution(rules, rq->queue, lr_db_text(r, 0, 0), &named, &d);
-    char previous[LR_ID_MAX + 1] = "";
-    bool had_rep = lr_db_text(r, 0, 1) != NULL;
-    if (had_rep)
-        snprintf(previous, sizeof previous, "%s", lr_db_text(r, 0, 1));
     PQclear(r);
-
-    if (d.mode == LR_ASSIGN_REP) {
-        snprintf(rep_out, LR_ID_MAX + 1, "%s", d.rep_id);
-    } else {
-        const char *tp[] = {lr_segment_name(rq->queue)};
-        if ((s = lr_db_exec(c, &TAKE_TURN, tp, &r)) != LR_DB_OK)
-            return s;
-        snprintf(rep_out, LR_ID_MAX + 1, "%s", PQgetvalue(r, 0, 0));
-        PQclear(r);
-    }
-    char version[32];
-    snprintf(version, sizeof version, "%lld", (long long)rules->version);
-    const char *ap[] = {lead_id, lr_segment_name(rq->queue), rep_out, had_rep ? previous : NULL,
-                        version};
-    if ((s = lr_db_exec(c, &ASSIGN_LEAD, ap, NULL)) != LR_DB_OK)
-        return s;
-    *audit_after =
-        json_pack("{s:s, s:s, s:o, s:s, s:I, s:b}", "queue", lr_segment_name(rq->queue), "rep_id",
-                  rep_out, "previous_rep_id", had_rep ? json_string(previous) : json_null(),
-                  "reason", "review_resolution", "review_id", (json_int_t)rq->review_id,
-                  "named_owner", d.mode == LR_ASSIGN_REP);
-    return *audit_after ? LR_DB_OK : LR_DB_ERROR;
+    return LR_DB_OK;
 }
 
-/* The item followed by its assignment: {...item, "assignment": {...}}. */
-static char *with_assignment(const char *item, const char *subject, const char *subject_id,
-                             enum lr_segment queue, const char *rep)
+enum lr_db_status lr_review_take_turn(struct lr_db_conn *c, enum lr_segment queue,
+                                      char rep[LR_ID_MAX + 1])
 {
-    json_t *a =
-        json_pack("{s:s, s:s, s:s, s:s, s:s}", "subject", subject, "subject_id", subject_id,
-                  "queue", lr_segment_name(queue), "rep_id", rep, "reason", "review_resolution");
-    char *as = a ? lr_json_dumps(a) : NULL;
-    json_decref(a);
-    size_t n = strlen(item);
-    char *out = NULL;
-    /* The item text comes from lr_review_json, always an object: splice before its
-     * closing brace so that its amounts are passed through untouched. */
-    if (as != NULL && n >= 2 && item[n - 1] == '}' && (out = malloc(n + strlen(as) + 32))) {
-        memcpy(out, item, n - 1);
-        sprintf(out + n - 1, ",\"assignment\":%s}", as);
-    }
-    free(as);
-    return out;
-}
-
-enum lr_db_status lr_review_resolve(struct lr_db_conn *c, const struct lr_resolve_request *rq,
-                                    enum lr_resolve_outcome *outcome, char **json)
-{
-    *json = NULL;
-    *outcome = LR_RESOLVE_DONE;
-    char id[32];
-    snprintf(id, sizeof id, "%lld", (long long)rq->review_id);
-    const char *ip[] = {id};
-    PGresult *item = NULL, *done = NULL;
-    json_t *after = NULL;
-    const struct lr_rules *rules = NULL;
-    enum lr_db_status s = lr_db_begin(c);
+    const char *p[] = {lr_segment_name(queue)};
+    PGresult *r;
+    enum lr_db_status s = lr_db_exec(c, &TAKE_TURN, p, &r);
     if (s != LR_DB_OK)
         return s;
-    if ((s = lr_db_exec(c, &LOCK_ITEM, ip, &item)) != LR_DB_OK)
-        goto rollback;
-    if (PQntuples(item) == 0) {
-        *outcome = LR_RESOLVE_NOT_FOUND;
-        goto rollback;
-    }
-    const char *subject = PQgetvalue(item, 0, 0), *subject_id = PQgetvalue(item, 0, 1);
-    if (strcmp(PQgetvalue(item, 0, 2), "open") != 0) {
-        *outcome = LR_RESOLVE_ALREADY;
-        if ((*json = strdup(PQgetvalue(item, 0, 3))) == NULL)
-            s = LR_DB_ERROR;
-        goto rollback;
-    }
-    if ((s = lr_db_current_rules(c, &rules)) != LR_DB_OK)
-        goto rollback;
-    char rep[LR_ID_MAX + 1] = "";
-    if (strcmp(subject, "lead") == 0) {
-        s = assign_lead(c, rq, subject_id, rules, rep, &after);
-    } else if (strcmp(subject, "opportunity") == 0) {
-        /* Audits its own assignment; named owner and round robin as for a lead. */
-        s = lr_opportunity_assign_in_tx(c, subject_id, rq->queue, rq->actor,
-                                        LR_REASON_REVIEW_RESOLUTION, rep);
-    } else {
-        *outcome = LR_RESOLVE_UNSUPPORTED;
-        goto rollback;
-    }
-    if (s == LR_DB_NO_ACTIVE_REP) {
-        *outcome = LR_RESOLVE_NO_ACTIVE_REP;
-        s = LR_DB_OK;
-        goto rollback;
-    }
-    if (s != LR_DB_OK)
-        goto rollback;
-    const char *mp[] = {id, rq->actor, lr_segment_name(rq->queue), rep, rq->note};
-    if ((s = lr_db_exec(c, &MARK_RESOLVED, mp, &done)) != LR_DB_OK)
-        goto rollback;
-    const char *resolved = PQgetvalue(done, 0, 0);
-    if ((after != NULL && (s = lr_audit_json(c, rq->actor, "assignment.created", subject,
-                                             subject_id, NULL, after)) != LR_DB_OK) ||
-        (s = lr_audit(c, rq->actor, "review.resolved", "review", id, PQgetvalue(item, 0, 3),
-                      resolved)) != LR_DB_OK)
-        goto rollback;
-    if ((s = lr_db_commit(c)) != LR_DB_OK)
-        goto rollback;
-    *json = with_assignment(resolved, subject, subject_id, rq->queue, rep);
-    if (*json == NULL)
-        s = LR_DB_ERROR;
-    goto out;
-rollback:
-    lr_db_rollback(c);
-out:
-    json_decref(after);
-    PQclear(item);
-    PQclear(done);
-    return s;
+    snprintf(rep, LR_ID_MAX + 1, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return LR_DB_OK;
+}
+
+enum lr_db_status lr_review_assign_lead(struct lr_db_conn *c, const char *lead_id,
+                                        enum lr_segment queue, const char *rep,
+                                        const char *previous_rep, int64_t rules_version,
+                                        const char *actor, int64_t review_id, bool named_owner)
+{
+    char version[32], review[32];
+    snprintf(version, sizeof version, "%lld", (long long)rules_version);
+    snprintf(review, sizeof review, "%lld", (long long)review_id);
+    const char *p[] = {lead_id, lr_segment_name(queue),        rep, previous_rep, version, actor,
+                       review,  named_owner ? "true" : "false"};
+    return lr_db_exec(c, &ASSIGN_LEAD, p, NULL);
+}
+
+enum lr_db_status lr_review_mark_resolved(struct lr_db_conn *c, int64_t id, const char *actor,
+                                          enum lr_segment queue, const char *rep, const char *note,
+                                          char **json)
+{
+    char ids[32];
+    snprintf(ids, sizeof ids, "%lld", (long long)id);
+    const char *p[] = {ids, actor, lr_segment_name(queue), rep, note};
+    return lr_db_one_text(c, &MARK_RESOLVED, p, json);
 }

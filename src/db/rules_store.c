@@ -44,30 +44,43 @@ enum lr_db_status lr_rules_get_json(struct lr_db_conn *c, int64_t version, char 
     return lr_db_one_text(c, &GET, p, json);
 }
 
-enum lr_db_status lr_rules_put(struct lr_db_conn *c, const char *document, const char *actor,
-                               char **json)
+enum lr_db_status lr_rules_append(struct lr_db_conn *c, const char *document, const char *actor,
+                                  char **json)
 {
     const char *p[] = {document, actor};
     PGresult *r = NULL;
     *json = NULL;
-    enum lr_db_status s = lr_db_begin(c);
-    if (s != LR_DB_OK)
-        return s;
+    enum lr_db_status s;
     if ((s = lr_db_exec(c, &LOCK, NULL, NULL)) != LR_DB_OK ||
         (s = lr_db_exec(c, &PUT, p, &r)) != LR_DB_OK)
-        goto fail;
-    if (PQntuples(r) != 1) {
+        return s;
+    if (PQntuples(r) != 1)
         s = LR_DB_ERROR;
-        goto fail;
-    }
-    if ((s = lr_db_commit(c)) != LR_DB_OK)
-        goto fail;
-    if ((*json = strdup(PQgetvalue(r, 0, 0))) == NULL)
+    else if ((*json = strdup(PQgetvalue(r, 0, 0))) == NULL)
         s = LR_DB_ERROR;
     PQclear(r);
     return s;
-fail:
-    lr_db_rollback(c);
+}
+
+static const struct lr_db_stmt NEWEST = {"rules_newest", "SELECT max(version) FROM rules", 0};
+static const struct lr_db_stmt DOCUMENT = {
+    "rules_document", "SELECT document::text FROM rules WHERE version = $1", 1};
+
+enum lr_db_status lr_rules_newest_version(struct lr_db_conn *c, int64_t *version)
+{
+    PGresult *r;
+    enum lr_db_status s = lr_db_exec(c, &NEWEST, NULL, &r);
+    if (s != LR_DB_OK)
+        return s;
+    *version = lr_db_int(r, 0, 0);
     PQclear(r);
-    return s;
+    return LR_DB_OK;
+}
+
+enum lr_db_status lr_rules_document(struct lr_db_conn *c, int64_t version, char **text)
+{
+    char v[32];
+    snprintf(v, sizeof v, "%lld", (long long)version);
+    const char *p[] = {v};
+    return lr_db_one_text(c, &DOCUMENT, p, text);
 }

@@ -39,7 +39,9 @@ unsigned lr_conns_sweep(struct lr_conns *cs, uint64_t now_ms)
     pthread_mutex_lock(&cs->mu);
     for (struct lr_conn *c = cs->head; c != NULL; c = c->next) {
         uint64_t limit = lr_conn_deadline_ms(&cs->limits, c->phase, c->bulk);
-        if (c->cut || limit == 0 || now_ms - c->since_ms < limit || c->fd < 0)
+        /* since_ms may be a moment later than now_ms (set after now_ms was read). */
+        if (c->cut || limit == 0 || c->since_ms > now_ms || now_ms - c->since_ms < limit ||
+            c->fd < 0)
             continue;
         /* Under the registry lock: the socket is unregistered before libmicrohttpd
          * closes it, so this descriptor is still that connection's. */

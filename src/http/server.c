@@ -1,7 +1,7 @@
 /* libmicrohttpd glue. One thread per connection: a handler that waits on PostgreSQL
  * blocks only its own connection, never the others (docs/architecture.md). A request
- * is routed and authenticated from its head, before a byte of its body is read, so
- * that nobody without a token can make the server hold a body. */
+ * is admitted from its head, before a byte of its body is read, so that nobody
+ * without a token can make the server hold a body. */
 #include "http/server.h"
 
 #include <arpa/inet.h>
@@ -21,17 +21,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "http/auth.h"
 #include "http/conns.h"
-#include "http/router.h"
 #include "util/json.h"
 #include "util/log.h"
 
 struct server {
-    struct lr_app *app;
+    const struct lr_config *cfg;
+    const struct lr_http_handler *h;
+    atomic_bool *draining;
     atomic_int in_flight;  /* requests between their head and their completion */
-    atomic_int bulk_loads; /* bulk bodies being received or loaded */
     atomic_bool closing;   /* the listener is closed: every answer says Connection: close */
+    atomic_int adopting;   /* connections handed to the daemon at the close, not yet started */
     struct lr_conns conns; /* deadlines of the connections' heads and bodies */
     struct lr_log_limiter mhd_limiter;
 };
@@ -40,46 +40,14 @@ struct server {
  * needs. */
 struct req_ctx {
     struct lr_request req;
-    const struct lr_route *route;
+    struct lr_http_admission adm;
     char *body;
-    size_t len, cap, limit;
-    FILE *spool; /* bulk routes: the body on disk */
-    bool bulk, bulk_slot, too_large, answered;
+    size_t len, cap;
+    FILE *spool; /* adm.spool: the body on disk */
+    bool admitted, too_large, answered, spool_failed;
     unsigned status;
     struct timespec start;
 };
-
-const char *lr_req_header(const struct lr_request *req, const char *name)
-{
-    return MHD_lookup_connection_value((struct MHD_Connection *)req->conn, MHD_HEADER_KIND, name);
-}
-
-const char *lr_req_query(const struct lr_request *req, const char *name)
-{
-    return MHD_lookup_connection_value((struct MHD_Connection *)req->conn, MHD_GET_ARGUMENT_KIND,
-                                       name);
-}
-
-static bool is_bulk(const char *method, const char *url)
-{
-    return strcmp(method, "PUT") == 0 &&
-           (strcmp(url, "/v1/accounts") == 0 || strncmp(url, "/v1/named-accounts/", 19) == 0);
-}
-
-static bool bulk_type_ok(const char *ct)
-{
-    if (ct == NULL)
-        return false;
-    while (*ct == ' ')
-        ct++;
-    static const char *const TYPES[] = {"text/csv", "application/json"};
-    for (size_t i = 0; i < 2; i++) {
-        size_t n = strlen(TYPES[i]);
-        if (strncasecmp(ct, TYPES[i], n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
-            return true;
-    }
-    return false;
-}
 
 static enum MHD_Result send_response(struct server *srv, struct MHD_Connection *conn,
                                      struct req_ctx *ctx, struct lr_response *resp)
@@ -110,93 +78,13 @@ static enum MHD_Result send_response(struct server *srv, struct MHD_Connection *
     return ret;
 }
 
-static void authenticate(struct lr_app *app, struct lr_request *req, struct lr_response *resp,
-                         enum lr_role needed)
-{
-    const char *h = lr_req_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
-    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0') {
-        lr_problem(resp, 401, "unauthorized", "Unauthorized", "send Authorization: Bearer <token>",
-                   NULL);
-        return;
-    }
-    struct lr_db_conn *c;
-    enum lr_db_status s = lr_db_acquire(app->pool, &c);
-    char name[128] = "";
-    if (s == LR_DB_OK) {
-        s = lr_token_lookup(c, h + 7, &req->role, name, sizeof name);
-        lr_db_release(app->pool, c);
-    }
-    if (s != LR_DB_OK) {
-        lr_problem_db(resp, app, s);
-        return;
-    }
-    if (req->role == LR_ROLE_NONE) {
-        lr_problem(resp, 401, "unauthorized", "Unauthorized", "unknown or revoked token", NULL);
-        return;
-    }
-    snprintf(req->actor, sizeof req->actor, "token:%s", name);
-    if (req->role < needed) {
-        char detail[128];
-        snprintf(detail, sizeof detail, "this needs the %s role; the token has %s",
-                 lr_role_name(needed), lr_role_name(req->role));
-        lr_problem(resp, 403, "forbidden", "Forbidden", detail, NULL);
-    }
-}
-
-static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                                 const char *value)
-{
-    (void)kind;
-    const char **bad = cls;
-    if (!lr_utf8_printable(key, 1, 1024) || (value != NULL && !lr_utf8_printable(value, 0, 4096))) {
-        *bad = key;
-        return MHD_NO;
-    }
-    return MHD_YES;
-}
-
-/* Path segments and query parameters are compared with and stored as text: bytes
- * that are not printable UTF-8 can name nothing, and PostgreSQL would refuse them. */
-static bool url_text_ok(struct MHD_Connection *conn, const struct lr_request *req,
-                        struct lr_response *resp)
-{
-    /* A read of a name that cannot exist finds nothing; a write names the bad field
-     * itself (its handler validates the id it would store). */
-    bool read = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
-    for (size_t i = 0; read && i < req->nparams; i++) {
-        if (!lr_utf8_printable(req->params[i], 1, sizeof req->params[i])) {
-            lr_problem(resp, 404, "not-found", "Not found",
-                       "no such resource: the path is not printable UTF-8", NULL);
-            return false;
-        }
-    }
-    const char *bad = NULL;
-    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, check_arg, &bad);
-    if (bad != NULL) {
-        json_t *errors = json_array();
-        lr_json_field_error(errors, lr_utf8_printable(bad, 1, 1024) ? bad : "query",
-                            "must be printable UTF-8");
-        lr_problem(resp, 422, "validation", "Invalid request", "a query parameter is not text",
-                   errors);
-        return false;
-    }
-    return true;
-}
-
-static void too_large(struct lr_response *resp, size_t limit)
-{
-    char detail[128];
-    snprintf(detail, sizeof detail, "the body is over the limit of %zu bytes", limit);
-    lr_problem(resp, 413, "body-too-large", "Payload too large", detail, NULL);
-}
-
-/* An unlinked file in $TMPDIR (else /tmp): the body of a bulk load waits there, not
- * in memory, and disappears with the descriptor whatever happens to the process. */
+/* An unlinked file in $TMPDIR (else /tmp): a large body waits there, not in memory,
+ * and disappears with the descriptor whatever happens to the process. */
 static FILE *open_spool(void)
 {
     const char *dir = getenv("TMPDIR");
     char path[512];
-    snprintf(path, sizeof path, "%s/leadrouter-bulk-XXXXXX", dir && *dir ? dir : "/tmp");
+    snprintf(path, sizeof path, "%s/leadrouter-body-XXXXXX", dir && *dir ? dir : "/tmp");
     int fd = mkstemp(path);
     if (fd < 0)
         return NULL;
@@ -207,87 +95,29 @@ static FILE *open_spool(void)
     return f;
 }
 
-/* Everything that can be decided from the request head: the route, the body limit,
- * the token and its role, the content type of a bulk load and the bulk-load slot.
- * Sets resp when the request is answered without its body. */
-static void admit(struct server *srv, struct MHD_Connection *conn, const char *method,
-                  const char *url, struct req_ctx *ctx, struct lr_response *resp)
-{
-    struct lr_app *app = srv->app;
-    struct lr_request *req = &ctx->req;
-    req->method = method;
-    req->path = url;
-    req->conn = conn;
-    snprintf(req->actor, sizeof req->actor, "anonymous");
-
-    /* HEAD is GET without the body; libmicrohttpd leaves the body out. */
-    const char *lookup = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0 ? "GET" : method;
-    bool known = false;
-    ctx->route = lr_route_find(lookup, url, req, &known);
-    if (ctx->route == NULL) {
-        if (known)
-            lr_problem(resp, 405, "method-not-allowed", "Method not allowed",
-                       "this path does not take that method", NULL);
-        else
-            lr_problem(resp, 404, "not-found", "Not found", "no such endpoint", NULL);
-        return;
-    }
-    if (!url_text_ok(conn, req, resp))
-        return;
-    ctx->bulk = is_bulk(lookup, url);
-    ctx->limit = ctx->bulk ? app->cfg.max_bulk_bytes : app->cfg.max_body_bytes;
-    const char *cl =
-        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (ctx->route->role != LR_ROLE_NONE) {
-        authenticate(app, req, resp, ctx->route->role);
-        if (resp->status != 0)
-            return;
-    }
-    if (cl != NULL && strtoull(cl, NULL, 10) > ctx->limit) {
-        ctx->too_large = true;
-        too_large(resp, ctx->limit);
-        return;
-    }
-    if (!ctx->bulk)
-        return;
-    if (!bulk_type_ok(lr_req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE))) {
-        lr_problem(resp, 415, "unsupported-media-type", "Unsupported media type",
-                   "send text/csv or application/json", NULL);
-        return;
-    }
-    if (atomic_fetch_add(&srv->bulk_loads, 1) >= (int)app->cfg.max_bulk_loads) {
-        atomic_fetch_sub(&srv->bulk_loads, 1);
-        lr_problem(resp, 429, "busy", "Too many bulk loads",
-                   "another bulk load is in progress on this server; retry after it", NULL);
-        resp->retry_after = app->cfg.retry_after_sec;
-        return;
-    }
-    ctx->bulk_slot = true;
-    ctx->spool = open_spool();
-    if (ctx->spool == NULL) {
-        lr_log(LR_LOG_ERROR, "cannot create a temporary file for a bulk load",
-               json_pack("{s:s}", "error", strerror(errno)));
-        lr_problem(resp, 503, "unavailable", "Service unavailable",
-                   "the server cannot store the body now", NULL);
-        resp->retry_after = app->cfg.retry_after_sec;
-    }
-}
-
-/* Takes one piece of the body: to the spool file of a bulk load, else to memory. */
+/* Takes one piece of the body: to the spool file, else to memory. false: the
+ * connection cannot go on (out of memory, the spool file failed). */
+/* Takes one piece of the body: to the spool file, else to memory. false: the
+ * connection cannot go on. */
 static bool take_body(struct req_ctx *ctx, const char *data, size_t n)
 {
-    if (ctx->len + n > ctx->limit) {
+    if (ctx->len + n > ctx->adm.body_limit) {
+        /* Only a body without Content-Length gets here (a declared one over the limit
+         * was answered from the head). libmicrohttpd cannot answer in the middle of an
+         * upload, and reading on until the deadline would only waste both sides' time:
+         * the connection is closed now. */
         ctx->too_large = true;
-        free(ctx->body);
-        ctx->body = NULL;
-        ctx->cap = 0;
-        if (ctx->spool != NULL && ftruncate(fileno(ctx->spool), 0) != 0)
-            return false;
-        return true;
+        return false;
     }
     if (ctx->spool != NULL) {
-        if (fwrite(data, 1, n, ctx->spool) != n)
-            return false;
+        if (!ctx->spool_failed && fwrite(data, 1, n, ctx->spool) != n) {
+            /* A full disk: the rest is read and dropped, and the answer is a 503. */
+            ctx->spool_failed = true;
+            lr_log(LR_LOG_ERROR, "cannot write a request body to its temporary file",
+                   json_pack("{s:s}", "error", strerror(errno)));
+            if (ftruncate(fileno(ctx->spool), 0) != 0)
+                return false;
+        }
         ctx->len += n;
         return true;
     }
@@ -295,8 +125,8 @@ static bool take_body(struct req_ctx *ctx, const char *data, size_t n)
         size_t cap = ctx->cap ? ctx->cap : 4096;
         while (cap < ctx->len + n + 1)
             cap *= 2;
-        if (cap > ctx->limit + 1)
-            cap = ctx->limit + 1;
+        if (cap > ctx->adm.body_limit + 1)
+            cap = ctx->adm.body_limit + 1;
         char *nb = realloc(ctx->body, cap);
         if (nb == NULL)
             return false;
@@ -313,23 +143,19 @@ static void dispatch(struct server *srv, struct req_ctx *ctx, struct lr_response
 {
     struct lr_request *req = &ctx->req;
     if (ctx->too_large) {
-        too_large(resp, ctx->limit);
+        srv->h->refuse(srv->h->ctx, req, LR_HTTP_TOO_LARGE, resp);
         return;
     }
     req->body = ctx->body ? ctx->body : "";
     req->body_len = ctx->len;
     if (ctx->spool != NULL) {
-        if (fflush(ctx->spool) != 0 || fseek(ctx->spool, 0, SEEK_SET) != 0) {
-            lr_problem(resp, 503, "unavailable", "Service unavailable",
-                       "the server could not store the body", NULL);
-            resp->retry_after = srv->app->cfg.retry_after_sec;
+        if (ctx->spool_failed || fflush(ctx->spool) != 0 || fseek(ctx->spool, 0, SEEK_SET) != 0) {
+            srv->h->refuse(srv->h->ctx, req, LR_HTTP_NO_SPOOL, resp);
             return;
         }
         req->body_file = ctx->spool;
     }
-    ctx->route->handler(srv->app, req, resp);
-    if (resp->status == 0)
-        lr_problem(resp, 500, "internal", "Internal error", "no response was produced", NULL);
+    srv->h->handle(srv->h->ctx, req, resp);
 }
 
 /* The deadline record of a connection, set up in on_connection. */
@@ -342,6 +168,39 @@ static void set_phase(struct server *srv, struct MHD_Connection *conn, enum lr_c
         lr_conns_set_phase(&srv->conns, ci->socket_context, phase, bulk);
 }
 
+/* The first call for a request: its head is complete. */
+static enum MHD_Result on_head(struct server *srv, struct MHD_Connection *conn, const char *url,
+                               const char *method, void **con_cls)
+{
+    struct req_ctx *ctx = calloc(1, sizeof *ctx);
+    if (ctx == NULL)
+        return MHD_NO;
+    clock_gettime(CLOCK_MONOTONIC, &ctx->start);
+    atomic_fetch_add(&srv->in_flight, 1);
+    *con_cls = ctx;
+    struct lr_request *req = &ctx->req;
+    req->method = method;
+    req->path = url;
+    req->conn = conn;
+    req->body = "";
+    struct lr_response resp;
+    memset(&resp, 0, sizeof resp);
+    /* Admission may wait on the database (the token): that is the server's time, not
+     * the client's, so no deadline runs meanwhile. */
+    set_phase(srv, conn, LR_CONN_HANDLER, false);
+    srv->h->admit(srv->h->ctx, req, &ctx->adm, &resp);
+    ctx->admitted = true;
+    set_phase(srv, conn, LR_CONN_BODY, ctx->adm.bulk);
+    if (resp.status == 0 && ctx->adm.spool && (ctx->spool = open_spool()) == NULL) {
+        lr_log(LR_LOG_ERROR, "cannot create a temporary file for a request body",
+               json_pack("{s:s}", "error", strerror(errno)));
+        srv->h->refuse(srv->h->ctx, req, LR_HTTP_NO_SPOOL, &resp);
+    }
+    /* Answered from the head: the body is never read, and libmicrohttpd closes the
+     * connection after this answer. */
+    return resp.status != 0 ? send_response(srv, conn, ctx, &resp) : MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -349,24 +208,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     struct server *srv = cls;
     struct req_ctx *ctx = *con_cls;
-    if (ctx == NULL) {
-        ctx = calloc(1, sizeof *ctx);
-        if (ctx == NULL)
-            return MHD_NO;
-        clock_gettime(CLOCK_MONOTONIC, &ctx->start);
-        atomic_fetch_add(&srv->in_flight, 1);
-        *con_cls = ctx;
-        struct lr_response resp;
-        memset(&resp, 0, sizeof resp);
-        admit(srv, conn, method, url, ctx, &resp);
-        set_phase(srv, conn, LR_CONN_BODY, ctx->bulk);
-        if (resp.status != 0) {
-            /* Answered from the head: the body is never read, and libmicrohttpd
-             * closes the connection after this answer. */
-            return send_response(srv, conn, ctx, &resp);
-        }
-        return MHD_YES;
-    }
+    if (ctx == NULL)
+        return on_head(srv, conn, url, method, con_cls);
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
@@ -376,7 +219,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (ctx->answered)
         return MHD_YES;
-    set_phase(srv, conn, LR_CONN_HANDLER, ctx->bulk);
+    set_phase(srv, conn, LR_CONN_HANDLER, ctx->adm.bulk);
     struct lr_response resp;
     memset(&resp, 0, sizeof resp);
     dispatch(srv, ctx, &resp);
@@ -402,18 +245,17 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     else
         lr_log(LR_LOG_DEBUG, "request",
                json_pack("{s:i, s:f}", "status", (int)ctx->status, "ms", ms));
-    if (ctx->spool != NULL)
+    if (ctx->admitted)
+        srv->h->done(srv->h->ctx, &ctx->req);
+    if (ctx->spool != NULL) {
         fclose(ctx->spool);
-    free(ctx->body);
-    bool bulk = ctx->bulk_slot;
-    free(ctx);
-    *con_cls = NULL;
-    if (bulk) {
-        /* A bulk load leaves large free blocks behind; give them back now rather
+        /* A large body leaves large free blocks behind; give them back now rather
          * than keep the peak for the life of the process. */
         malloc_trim(0);
-        atomic_fetch_sub(&srv->bulk_loads, 1);
     }
+    free(ctx->body);
+    free(ctx);
+    *con_cls = NULL;
     atomic_fetch_sub(&srv->in_flight, 1);
 }
 
@@ -425,6 +267,12 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         const union MHD_ConnectionInfo *fd =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         *socket_context = lr_conns_add(&srv->conns, fd ? fd->connect_fd : -1);
+        /* After the listener's close, every connection that starts is an adopted one. */
+        if (atomic_load(&srv->closing)) {
+            int n = atomic_load(&srv->adopting);
+            while (n > 0 && !atomic_compare_exchange_weak(&srv->adopting, &n, n - 1))
+                ;
+        }
     } else {
         lr_conns_remove(&srv->conns, *socket_context);
         *socket_context = NULL;
@@ -470,7 +318,7 @@ static int resolve_listen(const struct lr_config *cfg, struct sockaddr_storage *
 /* Connections already waiting in the listen backlog sent their requests before the
  * listener closed: hand them to the daemon, which answers them, instead of resetting
  * them with the socket. */
-static unsigned adopt_backlog(struct MHD_Daemon *d, MHD_socket lsock)
+static unsigned adopt_backlog(struct server *srv, struct MHD_Daemon *d, MHD_socket lsock)
 {
     unsigned adopted = 0;
     int fl = fcntl(lsock, F_GETFL);
@@ -482,11 +330,17 @@ static unsigned adopt_backlog(struct MHD_Daemon *d, MHD_socket lsock)
         int fd = accept(lsock, (struct sockaddr *)&ss, &sl);
         if (fd < 0)
             break;
-        if (MHD_add_connection(d, fd, (struct sockaddr *)&ss, sl) != MHD_YES)
-            close(fd);
-        else
+        /* The daemon starts the connection later, in its own thread: count it until
+         * then, so that the drain waits for it. On failure the daemon has closed fd. */
+        atomic_fetch_add(&srv->adopting, 1);
+        if (MHD_add_connection(d, fd, (struct sockaddr *)&ss, sl) == MHD_YES)
             adopted++;
+        else
+            atomic_fetch_sub(&srv->adopting, 1);
     }
+    /* Refuse what comes next; the descriptor itself is closed only after the daemon
+     * stops, as libmicrohttpd requires of its threaded modes. */
+    shutdown(lsock, SHUT_RDWR);
     return adopted;
 }
 
@@ -497,64 +351,77 @@ static bool wait_signal(const sigset_t *stop, unsigned sec)
     return sigtimedwait(stop, NULL, &ts) > 0;
 }
 
-static void drain(struct server *srv, struct MHD_Daemon *d, const sigset_t *stop, int sig)
+static void drain(struct server *srv, struct MHD_Daemon *d, const sigset_t *stop, int sig,
+                  MHD_socket *lsock)
 {
-    struct lr_app *app = srv->app;
-    atomic_store(&app->draining, true);
+    const struct lr_config *cfg = srv->cfg;
+    atomic_store(srv->draining, true);
     lr_log(LR_LOG_INFO, "draining",
            json_pack("{s:s, s:i, s:i}", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT",
                      "in_flight", atomic_load(&srv->in_flight), "shutdown_delay_seconds",
-                     (int)app->cfg.shutdown_delay_sec));
+                     (int)cfg->shutdown_delay_sec));
     /* Readiness is already failing; keep serving while load balancers notice. An
      * operator's Ctrl-C (SIGINT) has no load balancer to wait for, and a second
      * signal cuts the delay short. */
-    if (sig == SIGTERM && app->cfg.shutdown_delay_sec > 0 &&
-        wait_signal(stop, app->cfg.shutdown_delay_sec))
+    if (sig == SIGTERM && cfg->shutdown_delay_sec > 0 && wait_signal(stop, cfg->shutdown_delay_sec))
         lr_log(LR_LOG_INFO, "second signal: closing the listener now", NULL);
     atomic_store(&srv->closing, true);
     unsigned adopted = 0;
-    MHD_socket lsock = MHD_quiesce_daemon(d);
-    if (lsock != MHD_INVALID_SOCKET) {
-        adopted = adopt_backlog(d, lsock);
-        close(lsock);
-    }
+    *lsock = MHD_quiesce_daemon(d);
+    if (*lsock != MHD_INVALID_SOCKET)
+        adopted = adopt_backlog(srv, d, *lsock);
     lr_log(LR_LOG_INFO, "listener closed",
            json_pack("{s:i, s:i}", "in_flight", atomic_load(&srv->in_flight),
                      "adopted_from_backlog", (int)adopted));
+    /* Waiting on the signals, not sleeping: another signal ends the drain now. */
     struct timespec step = {.tv_sec = 0, .tv_nsec = 20 * 1000 * 1000};
-    for (unsigned waited = 0; waited < app->cfg.drain_seconds * 50U; waited++) {
-        if (atomic_load(&srv->in_flight) == 0 && lr_conns_unanswered(&srv->conns) == 0)
+    for (unsigned waited = 0; waited < cfg->drain_seconds * 50U; waited++) {
+        if (atomic_load(&srv->in_flight) == 0 && atomic_load(&srv->adopting) == 0 &&
+            lr_conns_unanswered(&srv->conns) == 0)
             break;
-        nanosleep(&step, NULL);
+        if (sigtimedwait(stop, NULL, &step) > 0) {
+            lr_log(LR_LOG_INFO, "another signal: stopping without waiting further", NULL);
+            break;
+        }
     }
 }
 
-int lr_serve(struct lr_app *app)
+void lr_serve_block_signals(void)
 {
-    struct server srv = {.app = app};
-    atomic_init(&srv.in_flight, 0);
-    atomic_init(&srv.bulk_loads, 0);
-    atomic_init(&srv.closing, false);
-    lr_log_limiter_init(&srv.mhd_limiter, 5);
-    struct sockaddr_storage addr;
-    socklen_t addrlen;
-    if (resolve_listen(&app->cfg, &addr, &addrlen)) {
-        lr_log(LR_LOG_ERROR, "cannot resolve listen address",
-               json_pack("{s:s}", "host", app->cfg.listen_host));
-        return -1;
-    }
-    /* Block the stop signals in every thread; this one waits for them below. */
     sigset_t stop;
     sigemptyset(&stop);
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
+}
+
+int lr_serve(const struct lr_config *cfg, const struct lr_http_handler *handler,
+             atomic_bool *draining)
+{
+    struct server srv = {.cfg = cfg, .h = handler, .draining = draining};
+    atomic_init(&srv.in_flight, 0);
+    atomic_init(&srv.closing, false);
+    atomic_init(&srv.adopting, 0);
+    lr_log_limiter_init(&srv.mhd_limiter, 5);
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    if (resolve_listen(cfg, &addr, &addrlen)) {
+        lr_log(LR_LOG_ERROR, "cannot resolve listen address",
+               json_pack("{s:s}", "host", cfg->listen_host));
+        return -1;
+    }
+    /* Block the stop signals in every thread; this one waits for them below. */
+    lr_serve_block_signals();
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
     signal(SIGPIPE, SIG_IGN);
 
-    struct lr_conn_limits limits = {.header_sec = app->cfg.header_timeout_sec,
-                                    .keepalive_sec = app->cfg.idle_timeout_sec,
-                                    .body_sec = app->cfg.request_timeout_sec,
-                                    .bulk_body_sec = app->cfg.bulk_request_timeout_sec};
+    struct lr_conn_limits limits = {.header_sec = cfg->header_timeout_sec,
+                                    .keepalive_sec = cfg->idle_timeout_sec,
+                                    .body_sec = cfg->request_timeout_sec,
+                                    .bulk_body_sec = cfg->bulk_request_timeout_sec};
     if (lr_conns_start(&srv.conns, &limits) != 0) {
         lr_log(LR_LOG_ERROR, "cannot start the connection deadline thread", NULL);
         return -1;
@@ -562,31 +429,33 @@ int lr_serve(struct lr_app *app)
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
+        flags |= strcmp(cfg->listen_host, "::") == 0 ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, app->cfg.listen_port, NULL, NULL, on_request, &srv, MHD_OPTION_EXTERNAL_LOGGER,
-        mhd_log, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED,
+        flags, cfg->listen_port, NULL, NULL, on_request, &srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+        &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, &srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv,
-        MHD_OPTION_CONNECTION_LIMIT, app->cfg.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        app->cfg.max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, app->cfg.idle_timeout_sec,
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        cfg->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_sec,
         MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024), MHD_OPTION_END);
     if (d == NULL) {
         lr_conns_stop(&srv.conns);
         lr_log(LR_LOG_ERROR, "cannot listen",
-               json_pack("{s:s, s:i}", "host", app->cfg.listen_host, "port",
-                         (int)app->cfg.listen_port));
+               json_pack("{s:s, s:i}", "host", cfg->listen_host, "port", (int)cfg->listen_port));
         return -1;
     }
     lr_log(LR_LOG_INFO, "serving",
-           json_pack("{s:s, s:i, s:i}", "host", app->cfg.listen_host, "port",
-                     (int)app->cfg.listen_port, "db_pool_size", (int)app->cfg.db_pool_size));
+           json_pack("{s:s, s:i, s:i}", "host", cfg->listen_host, "port", (int)cfg->listen_port,
+                     "db_pool_size", (int)cfg->db_pool_size));
 
     int sig = 0;
     sigwait(&stop, &sig);
-    drain(&srv, d, &stop, sig);
+    MHD_socket lsock = MHD_INVALID_SOCKET;
+    drain(&srv, d, &stop, sig, &lsock);
     int left = atomic_load(&srv.in_flight);
-    unsigned unanswered = lr_conns_unanswered(&srv.conns);
+    unsigned unanswered = lr_conns_unanswered(&srv.conns) + (unsigned)atomic_load(&srv.adopting);
     MHD_stop_daemon(d);
+    if (lsock != MHD_INVALID_SOCKET)
+        close(lsock);
     lr_conns_stop(&srv.conns);
     /* Truthful: a request counts when its head was read and it got no answer, and a
      * connection counts when it was accepted and its first request never completed. */

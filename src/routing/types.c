@@ -1,6 +1,8 @@
 /* Names of segments, reasons, sources and signals as they appear in JSON. */
 #include "routing/types.h"
 
+#include "util/utf8.h"
+
 #include <string.h>
 
 static const char *const SEGMENT_NAMES[] = {"smb", "mid_market", "strategic", "review"};
@@ -79,10 +81,6 @@ bool lr_id_valid(const char *s)
     size_t n = strlen(s);
     if (n < 1 || n > LR_ID_MAX)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch < 0x20 || ch == 0x7f)
-            return false;
-    }
-    return true;
+    /* Stored as text and echoed in JSON: valid UTF-8, no control characters. */
+    return lr_utf8_printable(s, 1, LR_ID_MAX);
 }

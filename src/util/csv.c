@@ -136,12 +136,17 @@ int lr_csv_next(struct lr_csv *csv, char *fields[LR_CSV_MAX_FIELDS])
                         break;
                     csv->p++;
                 }
+                if (c == '\0')
+                    return resync(csv, "contains a NUL byte");
                 if ((rc = push(csv, (char)c)) != 0)
                     return rc == -2 ? -2 : resync(csv, "is longer than 1 MiB");
             }
         } else {
             while ((c = peek(csv)) >= 0 && c != ',' && c != '\n' && c != '\r') {
                 csv->p++;
+                /* A NUL would silently cut the cell short where C reads it. */
+                if (c == '\0')
+                    return resync(csv, "contains a NUL byte");
                 if ((rc = push(csv, (char)c)) != 0)
                     return rc == -2 ? -2 : resync(csv, "is longer than 1 MiB");
             }

@@ -142,6 +142,39 @@ class HeaderTest(LRTestCase):
         self.assertEqual(account(p + "-d.test"), (None, None, 0))
 
 
+class BytesTest(LRTestCase):
+    """Bytes a spreadsheet or a careless export can put in a file: each is a 422 that
+    names it, never a silent success or a 500 (found by review)."""
+
+    def test_header_that_is_not_utf8_is_still_refused(self):
+        r = ENV.api("PUT", "/v1/accounts", b"domain,employee_count,caf\xe9\nacme.io,5,x\n",
+                    role="ops", content_type=CSV)
+        body = self.assertProblem(r, 422, fields=["header"])
+        self.assertEqual([e["message"] for e in body["errors"]], ['unknown column "caf?"'])
+        long_name = ("x" + "\u00e9" * 200).encode()
+        r = ENV.api("PUT", "/v1/accounts", b"domain," + long_name + b"\na.io,1\n", role="ops",
+                    content_type=CSV)
+        self.assertProblem(r, 422, fields=["header"])
+
+    def test_nul_byte_in_a_cell_is_a_row_error(self):
+        p = unique("nul")
+        r = ENV.api("PUT", "/v1/accounts",
+                    ("domain,employee_count\n%s.test,5\0 000\n" % p).encode(), role="ops",
+                    content_type=CSV)
+        body = self.assertProblem(r, 422, rows=[(1, None)])
+        self.assertIn("NUL", json.dumps(body["errors"]))
+        self.assertProblem(ENV.api("GET", "/v1/accounts/%s.test" % p, role="reader"), 404)
+
+    def test_owner_id_that_is_not_utf8_is_a_row_error(self):
+        rep = unique("nul-mm")
+        ENV.put_rep(rep, "mid_market")
+        r = ENV.api("PUT", "/v1/named-accounts/2033-Q1",
+                    b"domain,owner_rep_id\nacme.io," + rep.encode() + b"\xff\n", role="ops",
+                    content_type=CSV)
+        body = self.assertProblem(r, 422, rows=[(1, "owner_rep_id")])
+        self.assertEqual([e["field"] for e in body["errors"]], ["owner_rep_id"])
+
+
 class AllErrorsTest(LRTestCase):
 
     def test_every_bad_row_in_one_answer(self):

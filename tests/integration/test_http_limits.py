@@ -13,6 +13,7 @@ import os
 import resource
 import signal
 import socket
+import subprocess
 import threading
 import time
 import unittest
@@ -283,6 +284,68 @@ class SlowClientTest(harness.LRTestCase):
         self.assertLessEqual(len(http_lines), 5 * (elapsed + 2), len(http_lines))
         self.assertTrue(any(l.get("suppressed", 0) > 0 for l in http_lines) or
                         len(http_lines) < 5, http_lines[:3])
+
+
+class ReviewFindingsTest(harness.LRTestCase):
+    """What a review of the first version found: each of these failed then."""
+
+    def test_admission_waiting_on_the_database_is_not_cut_as_a_slow_head(self):
+        # The token check waits 3 s on a lock, past the 2 s head deadline: that wait is
+        # the server's, and the request is answered.
+        holder = subprocess.Popen(
+            ["psql", ENV.cluster.url, "-X", "-v", "ON_ERROR_STOP=1", "-qc",
+             "BEGIN; LOCK TABLE api_tokens IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT;"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            harness.wait_until(lambda: ENV.psql(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                " WHERE c.relname = 'api_tokens' AND l.mode = 'AccessExclusiveLock'"
+                " AND l.granted") == "1", timeout=5, what="the api_tokens lock held")
+            t0 = time.monotonic()
+            r = ENV.api("GET", "/v1/reps", role="reader", timeout=15)
+            took = time.monotonic() - t0
+        finally:
+            holder.wait(timeout=15)
+        self.assertStatus(r, 200)
+        self.assertGreater(took, 2.0)
+
+    def test_chunked_body_over_the_limit_is_closed_at_once(self):
+        b, h = ENV.event_request(lead_event(unique("chunk"), **seg_values("smb")))
+        s = socket.create_connection((harness.HOST, ENV.srv.port), timeout=5)
+        head = ["POST /v1/events HTTP/1.1", "Host: x", "Transfer-Encoding: chunked"]
+        head += ["%s: %s" % kv for kv in h.items() if kv[0].lower() != "content-length"]
+        s.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        t0 = time.monotonic()
+        chunk = b"x" * 16384
+        closed = False
+        try:
+            for _ in range(64):  # 1 MiB, far over the 64 KiB limit
+                s.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except OSError:
+            closed = True
+        closed = closed or closed_within(s, 3.0)
+        s.close()
+        self.assertTrue(closed, "an endless chunked body over the limit was read on")
+        self.assertLess(time.monotonic() - t0, 5.0)
+        self.assertStatus(ENV.srv.request("GET", "/healthz"), 200)
+
+    def test_second_sigterm_during_the_drain_stops_cleanly(self):
+        s = ENV.add_server(name="twice", extra_env={"LEADROUTER_DRAIN_SECONDS": "20"})
+        ops = {"Content-Type": "text/csv", "Authorization": "Bearer " + ENV.tokens["ops"]}
+        stuck = head_only(s.port, "PUT", "/v1/accounts", ops, 1000)
+        stuck.sendall(b"domain,fit_score\n")
+        time.sleep(0.3)
+        s.signal(signal.SIGTERM)
+        time.sleep(0.5)
+        self.assertTrue(s.alive(), "the first signal ended the process")
+        s.signal(signal.SIGTERM)
+        self.assertEqual(s.proc.wait(timeout=10), 0)
+        stuck.close()
+        with open(s.log_path) as f:
+            lines = [json.loads(l) for l in f if l.startswith("{")]
+        stopped = [l for l in lines if l.get("msg") == "stopped"]
+        self.assertEqual(len(stopped), 1)
+        self.assertEqual(stopped[0]["abandoned_requests"], 1)
 
 
 class ProbesTest(harness.LRTestCase):

@@ -24,7 +24,9 @@ int main(void)
     srunner_add_suite(sr, rules_validator_suite());
     srunner_add_suite(sr, redecide_suite());
     srunner_add_suite(sr, conns_suite());
+    srunner_add_suite(sr, rep_change_suite());
     srunner_add_suite(sr, db_limits_suite());
+    srunner_add_suite(sr, problem_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

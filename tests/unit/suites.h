@@ -23,7 +23,10 @@ Suite *opportunity_suite(void);
 Suite *rules_validator_suite(void);
 Suite *redecide_suite(void);
 Suite *db_limits_suite(void);
+Suite *problem_suite(void);
 
 Suite *conns_suite(void);
+
+Suite *rep_change_suite(void);
 
 #endif

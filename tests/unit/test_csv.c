@@ -232,6 +232,28 @@ START_TEST(test_file_record_limit)
 }
 END_TEST
 
+/* A NUL would cut a cell short where C reads it: the record is refused, plain or
+ * quoted, and reading goes on at the next line. */
+START_TEST(test_file_nul_byte_refuses_the_record)
+{
+    static const char text[] = "a,b\nx\0y,1\n\"p\0q\",2\nok,3\n";
+    FILE *f = fmemopen((void *)text, sizeof text - 1, "r");
+    ck_assert_ptr_nonnull(f);
+    struct lr_csv csv;
+    ck_assert_int_eq(lr_csv_init_file(&csv, f, 0), 0);
+    char *fields[LR_CSV_MAX_FIELDS];
+    ck_assert_int_eq(lr_csv_next(&csv, fields), 2);
+    ck_assert_int_eq(lr_csv_next(&csv, fields), -1);
+    ck_assert_ptr_nonnull(strstr(csv.error, "NUL"));
+    ck_assert_int_eq(lr_csv_next(&csv, fields), -1);
+    ck_assert_int_eq(lr_csv_next(&csv, fields), 2);
+    ck_assert_str_eq(fields[0], "ok");
+    ck_assert_int_eq(lr_csv_next(&csv, fields), 0);
+    lr_csv_free(&csv);
+    fclose(f);
+}
+END_TEST
+
 Suite *csv_suite(void)
 {
     Suite *s = suite_create("util/csv");
@@ -248,6 +270,7 @@ Suite *csv_suite(void)
     tcase_add_test(tc, test_file_line_ends_and_blank_lines);
     tcase_add_test(tc, test_file_malformed_records_resynchronise);
     tcase_add_test(tc, test_file_record_limit);
+    tcase_add_test(tc, test_file_nul_byte_refuses_the_record);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -488,6 +488,23 @@ START_TEST(test_unknown_keys)
 }
 END_TEST
 
+START_TEST(test_utf8_sanitize)
+{
+    char cut[] = "caf\xc3"; /* a name cut short mid-character */
+    ck_assert_uint_eq(lr_utf8_sanitize(cut), 1);
+    ck_assert_str_eq(cut, "caf?");
+    char latin1[] = "caf\xe9 \xff";
+    ck_assert_uint_eq(lr_utf8_sanitize(latin1), 2);
+    ck_assert_str_eq(latin1, "caf? ?");
+    char fine[] = "caf\xc3\xa9 \xf0\x9f\x98\x80";
+    ck_assert_uint_eq(lr_utf8_sanitize(fine), 0);
+    ck_assert_str_eq(fine, "caf\xc3\xa9 \xf0\x9f\x98\x80");
+    char surrogate[] = "\xed\xa0\x80";
+    ck_assert_uint_eq(lr_utf8_sanitize(surrogate), 3);
+    ck_assert(lr_utf8_printable(surrogate, 1, 10));
+}
+END_TEST
+
 Suite *json_suite(void)
 {
     Suite *s = suite_create("util/json");
@@ -516,6 +533,7 @@ Suite *json_suite(void)
     tcase_add_test(tc, test_storable_errors_name_fields);
     tcase_add_test(tc, test_utf8_printable);
     tcase_add_test(tc, test_unknown_keys);
+    tcase_add_test(tc, test_utf8_sanitize);
     suite_add_tcase(s, tc);
     return s;
 }

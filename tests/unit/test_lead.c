@@ -1,4 +1,5 @@
-/* routing/lead.c with the default rules bands (SPEC 2.2-2.7). */
+/* routing/lead.c with the default rules bands (SPEC 2.2-2.7). Each rule's cases are the
+ * rows of a table; a loop test runs one row at a time and names it in any failure. */
 #include <stdint.h>
 #include <string.h>
 
@@ -8,98 +9,82 @@
 #include "fixtures.h"
 #include "suites.h"
 
-static struct lr_lead_facts facts(int64_t employees, int64_t acv_cents, int64_t fit)
-{
-    struct lr_lead_facts f = {opt(employees), opt(acv_cents), opt(fit)};
-    return f;
-}
+#define SMB LR_SEG_SMB
+#define MM LR_SEG_MID_MARKET
+#define ST LR_SEG_STRATEGIC
+#define REVIEW LR_SEG_REVIEW
 
-static struct lr_account_facts account(int64_t employees, int64_t acv_cents, int64_t fit)
-{
-    struct lr_account_facts a = {true, opt(employees), opt(acv_cents), opt(fit)};
-    return a;
-}
+/* clang-format off */
+/* A decision by the composite alone, into a rep queue (no account row, not named); the
+ * rest are the three signals. */
+#define COMPOSITE(seg, ...) \
+    DECISION((seg), LR_REASON_COMPOSITE, (seg), LR_ASSIGN_ROUND_ROBIN, "", false, "", false, \
+             __VA_ARGS__)
 
-static struct lr_named_facts named(const char *owner, enum lr_segment seg, bool active)
+/* To review by the composite (no account row, not named). */
+#define TO_REVIEW(why, ...) \
+    DECISION(REVIEW, (why), REVIEW, LR_ASSIGN_NONE, "", false, "", false, __VA_ARGS__)
+/* clang-format on */
+
+/* One lead: the event's values (NONE: absent), the account and named entry when given;
+ * no_active_rep: the round robin then finds nobody active in the queue. */
+struct lead_row {
+    const char *name;
+    int64_t employees, acv_cents, fit;
+    struct account_in account;
+    struct named_in named;
+    bool no_active_rep;
+    struct want_decision want;
+};
+
+static void route_row(const struct lead_row *row, struct lr_decision *d)
 {
+    struct lr_lead_facts f = {opt(row->employees), opt(row->acv_cents), opt(row->fit)};
+    struct lr_account_facts a;
     struct lr_named_facts n;
-    memset(&n, 0, sizeof n);
-    n.found = true;
-    strcpy(n.owner_id, owner);
-    n.owner_segment = seg;
-    n.owner_active = active;
-    return n;
+    lr_route_lead(&R, &f, account_facts(&row->account, &a), named_facts(&row->named, &n), d);
+    if (row->no_active_rep)
+        lr_decision_no_active_rep(d);
 }
 
-static void route(int64_t employees, int64_t acv_cents, int64_t fit, struct lr_decision *d)
+static void check_lead_row(const struct lead_row *row)
 {
-    struct lr_lead_facts f = facts(employees, acv_cents, fit);
-    lr_route_lead(&R, &f, NULL, NULL, d);
-}
-
-/* A decision by the composite alone, into a rep queue. */
-static void assert_composite(const struct lr_decision *d, enum lr_segment seg)
-{
-    ck_assert_int_eq(d->queue, seg);
-    ck_assert_int_eq(d->composite, seg);
-    ck_assert_int_eq(d->reason, LR_REASON_COMPOSITE);
-    ck_assert_int_eq(d->mode, LR_ASSIGN_ROUND_ROBIN);
-    ck_assert_str_eq(d->rep_id, "");
-    ck_assert(!d->named);
-    ck_assert_str_eq(d->named_owner, "");
-}
-
-static void assert_review(const struct lr_decision *d, enum lr_reason why)
-{
-    ck_assert_int_eq(d->queue, LR_SEG_REVIEW);
-    ck_assert_int_eq(d->composite, LR_SEG_REVIEW);
-    ck_assert_int_eq(d->reason, why);
-    ck_assert_int_eq(d->mode, LR_ASSIGN_NONE);
-    ck_assert_str_eq(d->rep_id, "");
-}
-
-static void assert_signal(const struct lr_signal *s, bool present, int64_t value,
-                          enum lr_source src, enum lr_segment vote)
-{
-    ck_assert_int_eq(s->present, present);
-    ck_assert_int_eq(s->value, value);
-    ck_assert_int_eq(s->source, src);
-    ck_assert_int_eq(s->vote, vote);
+    struct lr_decision d;
+    route_row(row, &d);
+    check_decision(row->name, &d, &row->want);
 }
 
 /* --- bands (SPEC 2.2) --------------------------------------------------------- */
 
 static const struct {
+    const char *name;
     enum lr_signal_kind kind;
     int64_t value;
     enum lr_segment want;
 } EDGES[] = {
-    {LR_SIG_EMPLOYEES, 0, LR_SEG_SMB},
-    {LR_SIG_EMPLOYEES, 50, LR_SEG_SMB},
-    {LR_SIG_EMPLOYEES, 51, LR_SEG_MID_MARKET},
-    {LR_SIG_EMPLOYEES, 1000, LR_SEG_MID_MARKET},
-    {LR_SIG_EMPLOYEES, 1001, LR_SEG_STRATEGIC},
-    {LR_SIG_EMPLOYEES, 10000000, LR_SEG_STRATEGIC},
-    {LR_SIG_ACV, 0, LR_SEG_SMB},
-    {LR_SIG_ACV, 4999999, LR_SEG_SMB},
-    {LR_SIG_ACV, 5000000, LR_SEG_MID_MARKET},
-    {LR_SIG_ACV, 49999999, LR_SEG_MID_MARKET},
-    {LR_SIG_ACV, 50000000, LR_SEG_STRATEGIC},
-    {LR_SIG_ACV, 99999999999999, LR_SEG_STRATEGIC}, /* 999,999,999,999.99 USD */
-    {LR_SIG_FIT, 0, LR_SEG_SMB},
-    {LR_SIG_FIT, 39, LR_SEG_SMB},
-    {LR_SIG_FIT, 40, LR_SEG_MID_MARKET},
-    {LR_SIG_FIT, 79, LR_SEG_MID_MARKET},
-    {LR_SIG_FIT, 80, LR_SEG_STRATEGIC},
-    {LR_SIG_FIT, 100, LR_SEG_STRATEGIC},
+    {"employees 0", LR_SIG_EMPLOYEES, 0, SMB},
+    {"employees 50, smb top", LR_SIG_EMPLOYEES, 50, SMB},
+    {"employees 51, mid_market bottom", LR_SIG_EMPLOYEES, 51, MM},
+    {"employees 1000, mid_market top", LR_SIG_EMPLOYEES, 1000, MM},
+    {"employees 1001, strategic bottom", LR_SIG_EMPLOYEES, 1001, ST},
+    {"employees 10000000", LR_SIG_EMPLOYEES, 10000000, ST},
+    {"acv 0", LR_SIG_ACV, 0, SMB},
+    {"acv 49,999.99, smb top", LR_SIG_ACV, 4999999, SMB},
+    {"acv 50,000.00, mid_market bottom", LR_SIG_ACV, 5000000, MM},
+    {"acv 499,999.99, mid_market top", LR_SIG_ACV, 49999999, MM},
+    {"acv 500,000.00, strategic bottom", LR_SIG_ACV, 50000000, ST},
+    {"acv 999,999,999,999.99, the largest amount", LR_SIG_ACV, 99999999999999, ST},
+    {"fit 0", LR_SIG_FIT, 0, SMB},
+    {"fit 39, smb top", LR_SIG_FIT, 39, SMB},
+    {"fit 40, mid_market bottom", LR_SIG_FIT, 40, MM},
+    {"fit 79, mid_market top", LR_SIG_FIT, 79, MM},
+    {"fit 80, strategic bottom", LR_SIG_FIT, 80, ST},
+    {"fit 100", LR_SIG_FIT, 100, ST},
 };
-#define N_EDGES (sizeof EDGES / sizeof *EDGES)
 
 START_TEST(test_band_vote_edges)
 {
-    for (size_t i = 0; i < N_EDGES; i++) {
-        ck_assert_int_eq(lr_band_vote(&R, EDGES[i].kind, EDGES[i].value), EDGES[i].want);
-    }
+    ROW_EQ(EDGES[_i].name, lr_band_vote(&R, EDGES[_i].kind, EDGES[_i].value), EDGES[_i].want);
 }
 END_TEST
 
@@ -107,262 +92,231 @@ END_TEST
  * is insufficient; then as all three signals' vote (three agreeing). */
 START_TEST(test_band_edges_in_decision)
 {
-    for (size_t i = 0; i < N_EDGES; i++) {
-        int64_t v[LR_SIGNAL_COUNT] = {NONE, NONE, NONE};
-        v[EDGES[i].kind] = EDGES[i].value;
-        struct lr_decision d;
-        route(v[LR_SIG_EMPLOYEES], v[LR_SIG_ACV], v[LR_SIG_FIT], &d);
-        assert_signal(&d.signals[EDGES[i].kind], true, EDGES[i].value, LR_SRC_EVENT, EDGES[i].want);
-        assert_review(&d, LR_REASON_INSUFFICIENT_DATA);
+    const char *name = EDGES[_i].name;
+    enum lr_signal_kind kind = EDGES[_i].kind;
+    enum lr_segment want = EDGES[_i].want;
+    struct lead_row row = {name, NONE, NONE, NONE};
+    int64_t *v[LR_SIGNAL_COUNT] = {&row.employees, &row.acv_cents, &row.fit};
+    *v[kind] = EDGES[_i].value;
+    struct want_decision alone =
+        TO_REVIEW(LR_REASON_INSUFFICIENT_DATA, SIG_MISSING, SIG_MISSING, SIG_MISSING);
+    alone.signals[kind] = (struct want_signal)SIG_EVENT(EDGES[_i].value, want);
+    row.want = alone;
+    check_lead_row(&row);
 
-        /* Two more signals that agree with the edge's band make it the composite. */
-        static const int64_t agree[3][LR_SIGNAL_COUNT] = {
-            {10, 100000, 10},      /* smb */
-            {500, 10000000, 60},   /* mid_market */
-            {5000, 100000000, 90}, /* strategic */
-        };
-        for (int k = 0; k < LR_SIGNAL_COUNT; k++)
-            if (k != (int)EDGES[i].kind)
-                v[k] = agree[EDGES[i].want][k];
-        route(v[LR_SIG_EMPLOYEES], v[LR_SIG_ACV], v[LR_SIG_FIT], &d);
-        assert_composite(&d, EDGES[i].want);
-        for (int k = 0; k < LR_SIGNAL_COUNT; k++)
-            assert_signal(&d.signals[k], true, v[k], LR_SRC_EVENT, EDGES[i].want);
+    /* Two more signals that agree with the edge's band make it the composite. */
+    static const int64_t agree[3][LR_SIGNAL_COUNT] = {
+        {10, 100000, 10},      /* smb */
+        {500, 10000000, 60},   /* mid_market */
+        {5000, 100000000, 90}, /* strategic */
+    };
+    struct want_decision agreed = COMPOSITE(want, SIG_MISSING, SIG_MISSING, SIG_MISSING);
+    for (int k = 0; k < LR_SIGNAL_COUNT; k++) {
+        if (k != (int)kind)
+            *v[k] = agree[want][k];
+        agreed.signals[k] = (struct want_signal)SIG_EVENT(*v[k], want);
     }
+    row.want = agreed;
+    check_lead_row(&row);
 }
 END_TEST
 
 /* --- two of three (SPEC 2.4) --------------------------------------------------- */
 
-/* Per segment, a value of each signal inside its band. */
-static const int64_t IN_BAND[3][LR_SIGNAL_COUNT] = {
-    {12, 2500000, 20},    /* smb: 12 people, 25,000.00, fit 20 */
-    {300, 20000000, 55},  /* mid_market */
-    {4000, 90000000, 95}, /* strategic */
+/* In band, per segment: smb 12 people, 25,000.00, fit 20; mid_market 300, 200,000.00,
+ * 55; strategic 4000, 900,000.00, 95. */
+
+/* Two signals agree, the third is missing; then present and outvoted (the next segment's
+ * value), which does not change the outcome. */
+static const struct lead_row TWO_AGREEING[] = {
+    {"smb, employees missing", NONE, 2500000, 20,
+     .want = COMPOSITE(SMB, SIG_MISSING, SIG_EVENT(2500000, SMB), SIG_EVENT(20, SMB))},
+    {"smb, employees mid_market outvoted", 300, 2500000, 20,
+     .want = COMPOSITE(SMB, SIG_EVENT(300, MM), SIG_EVENT(2500000, SMB), SIG_EVENT(20, SMB))},
+    {"smb, acv missing", 12, NONE, 20,
+     .want = COMPOSITE(SMB, SIG_EVENT(12, SMB), SIG_MISSING, SIG_EVENT(20, SMB))},
+    {"smb, acv mid_market outvoted", 12, 20000000, 20,
+     .want = COMPOSITE(SMB, SIG_EVENT(12, SMB), SIG_EVENT(20000000, MM), SIG_EVENT(20, SMB))},
+    {"smb, fit missing", 12, 2500000, NONE,
+     .want = COMPOSITE(SMB, SIG_EVENT(12, SMB), SIG_EVENT(2500000, SMB), SIG_MISSING)},
+    {"smb, fit mid_market outvoted", 12, 2500000, 55,
+     .want = COMPOSITE(SMB, SIG_EVENT(12, SMB), SIG_EVENT(2500000, SMB), SIG_EVENT(55, MM))},
+    {"mid_market, employees missing", NONE, 20000000, 55,
+     .want = COMPOSITE(MM, SIG_MISSING, SIG_EVENT(20000000, MM), SIG_EVENT(55, MM))},
+    {"mid_market, employees strategic outvoted", 4000, 20000000, 55,
+     .want = COMPOSITE(MM, SIG_EVENT(4000, ST), SIG_EVENT(20000000, MM), SIG_EVENT(55, MM))},
+    {"mid_market, acv missing", 300, NONE, 55,
+     .want = COMPOSITE(MM, SIG_EVENT(300, MM), SIG_MISSING, SIG_EVENT(55, MM))},
+    {"mid_market, acv strategic outvoted", 300, 90000000, 55,
+     .want = COMPOSITE(MM, SIG_EVENT(300, MM), SIG_EVENT(90000000, ST), SIG_EVENT(55, MM))},
+    {"mid_market, fit missing", 300, 20000000, NONE,
+     .want = COMPOSITE(MM, SIG_EVENT(300, MM), SIG_EVENT(20000000, MM), SIG_MISSING)},
+    {"mid_market, fit strategic outvoted", 300, 20000000, 95,
+     .want = COMPOSITE(MM, SIG_EVENT(300, MM), SIG_EVENT(20000000, MM), SIG_EVENT(95, ST))},
+    {"strategic, employees missing", NONE, 90000000, 95,
+     .want = COMPOSITE(ST, SIG_MISSING, SIG_EVENT(90000000, ST), SIG_EVENT(95, ST))},
+    {"strategic, employees smb outvoted", 12, 90000000, 95,
+     .want = COMPOSITE(ST, SIG_EVENT(12, SMB), SIG_EVENT(90000000, ST), SIG_EVENT(95, ST))},
+    {"strategic, acv missing", 4000, NONE, 95,
+     .want = COMPOSITE(ST, SIG_EVENT(4000, ST), SIG_MISSING, SIG_EVENT(95, ST))},
+    {"strategic, acv smb outvoted", 4000, 2500000, 95,
+     .want = COMPOSITE(ST, SIG_EVENT(4000, ST), SIG_EVENT(2500000, SMB), SIG_EVENT(95, ST))},
+    {"strategic, fit missing", 4000, 90000000, NONE,
+     .want = COMPOSITE(ST, SIG_EVENT(4000, ST), SIG_EVENT(90000000, ST), SIG_MISSING)},
+    {"strategic, fit smb outvoted", 4000, 90000000, 20,
+     .want = COMPOSITE(ST, SIG_EVENT(4000, ST), SIG_EVENT(90000000, ST), SIG_EVENT(20, SMB))},
+};
+
+static const struct lead_row THREE_AGREEING[] = {
+    {"smb", 12, 2500000, 20,
+     .want = COMPOSITE(SMB, SIG_EVENT(12, SMB), SIG_EVENT(2500000, SMB), SIG_EVENT(20, SMB))},
+    {"mid_market", 300, 20000000, 55,
+     .want = COMPOSITE(MM, SIG_EVENT(300, MM), SIG_EVENT(20000000, MM), SIG_EVENT(55, MM))},
+    {"strategic", 4000, 90000000, 95,
+     .want = COMPOSITE(ST, SIG_EVENT(4000, ST), SIG_EVENT(90000000, ST), SIG_EVENT(95, ST))},
+};
+
+/* Three different votes, in each arrangement; then two present and disagreeing. */
+static const struct lead_row CONFLICTS[] = {
+    {"smb, mid_market, strategic", 12, 20000000, 95,
+     .want = TO_REVIEW(LR_REASON_CONFLICT, SIG_EVENT(12, SMB), SIG_EVENT(20000000, MM),
+                       SIG_EVENT(95, ST))},
+    {"strategic, smb, mid_market", 4000, 2500000, 55,
+     .want = TO_REVIEW(LR_REASON_CONFLICT, SIG_EVENT(4000, ST), SIG_EVENT(2500000, SMB),
+                       SIG_EVENT(55, MM))},
+    {"mid_market, strategic, smb", 300, 90000000, 20,
+     .want = TO_REVIEW(LR_REASON_CONFLICT, SIG_EVENT(300, MM), SIG_EVENT(90000000, ST),
+                       SIG_EVENT(20, SMB))},
+    {"smb, strategic, no fit", 12, 90000000, NONE,
+     .want =
+         TO_REVIEW(LR_REASON_CONFLICT, SIG_EVENT(12, SMB), SIG_EVENT(90000000, ST), SIG_MISSING)},
+    {"no employees, mid_market, smb", NONE, 20000000, 20,
+     .want =
+         TO_REVIEW(LR_REASON_CONFLICT, SIG_MISSING, SIG_EVENT(20000000, MM), SIG_EVENT(20, SMB))},
+    {"strategic, no acv, mid_market", 4000, NONE, 55,
+     .want = TO_REVIEW(LR_REASON_CONFLICT, SIG_EVENT(4000, ST), SIG_MISSING, SIG_EVENT(55, MM))},
+};
+
+static const struct lead_row INSUFFICIENT[] = {
+    {"no signal", NONE, NONE, NONE,
+     .want = TO_REVIEW(LR_REASON_INSUFFICIENT_DATA, SIG_MISSING, SIG_MISSING, SIG_MISSING)},
+    {"employees 5000 only", 5000, NONE, NONE,
+     .want = TO_REVIEW(LR_REASON_INSUFFICIENT_DATA, SIG_EVENT(5000, ST), SIG_MISSING, SIG_MISSING)},
+    {"acv 0 only", NONE, 0, NONE,
+     .want = TO_REVIEW(LR_REASON_INSUFFICIENT_DATA, SIG_MISSING, SIG_EVENT(0, SMB), SIG_MISSING)},
+    {"fit 100 only", NONE, NONE, 100,
+     .want = TO_REVIEW(LR_REASON_INSUFFICIENT_DATA, SIG_MISSING, SIG_MISSING, SIG_EVENT(100, ST))},
 };
 
 START_TEST(test_two_agreeing_signals)
 {
-    for (size_t i = 0; i < 9; i++) {
-        enum lr_segment seg = (enum lr_segment)(i / 3);
-        int missing = i % 3; /* the signal without a value */
-        int64_t v[LR_SIGNAL_COUNT];
-        for (int k = 0; k < LR_SIGNAL_COUNT; k++)
-            v[k] = k == missing ? NONE : IN_BAND[seg][k];
-        struct lr_decision d;
-        route(v[0], v[1], v[2], &d);
-        assert_composite(&d, seg);
-        assert_signal(&d.signals[missing], false, 0, LR_SRC_MISSING, LR_SEG_NONE);
-
-        /* The third signal present and voting elsewhere does not change the outcome. */
-        v[missing] = IN_BAND[(seg + 1) % 3][missing];
-        route(v[0], v[1], v[2], &d);
-        assert_composite(&d, seg);
-        ck_assert_int_eq(d.signals[missing].vote, (seg + 1) % 3);
-    }
+    check_lead_row(&TWO_AGREEING[_i]);
 }
 END_TEST
 
 START_TEST(test_three_agreeing_signals)
 {
-    for (int seg = 0; seg < 3; seg++) {
-        struct lr_decision d;
-        route(IN_BAND[seg][0], IN_BAND[seg][1], IN_BAND[seg][2], &d);
-        assert_composite(&d, (enum lr_segment)seg);
-        for (int k = 0; k < LR_SIGNAL_COUNT; k++)
-            assert_signal(&d.signals[k], true, IN_BAND[seg][k], LR_SRC_EVENT, (enum lr_segment)seg);
-    }
+    check_lead_row(&THREE_AGREEING[_i]);
 }
 END_TEST
 
 START_TEST(test_conflict)
 {
-    struct lr_decision d;
-    /* three different votes, in each arrangement */
-    route(IN_BAND[0][0], IN_BAND[1][1], IN_BAND[2][2], &d);
-    assert_review(&d, LR_REASON_CONFLICT);
-    route(IN_BAND[2][0], IN_BAND[0][1], IN_BAND[1][2], &d);
-    assert_review(&d, LR_REASON_CONFLICT);
-    route(IN_BAND[1][0], IN_BAND[2][1], IN_BAND[0][2], &d);
-    assert_review(&d, LR_REASON_CONFLICT);
-    /* two present and disagreeing */
-    route(IN_BAND[0][0], IN_BAND[2][1], NONE, &d);
-    assert_review(&d, LR_REASON_CONFLICT);
-    route(NONE, IN_BAND[1][1], IN_BAND[0][2], &d);
-    assert_review(&d, LR_REASON_CONFLICT);
-    route(IN_BAND[2][0], NONE, IN_BAND[1][2], &d);
-    assert_review(&d, LR_REASON_CONFLICT);
-    ck_assert_int_eq(d.signals[LR_SIG_ACV].vote, LR_SEG_NONE);
+    check_lead_row(&CONFLICTS[_i]);
 }
 END_TEST
 
 START_TEST(test_insufficient_data)
 {
-    struct lr_decision d;
-    route(NONE, NONE, NONE, &d);
-    assert_review(&d, LR_REASON_INSUFFICIENT_DATA);
-    for (int k = 0; k < LR_SIGNAL_COUNT; k++)
-        assert_signal(&d.signals[k], false, 0, LR_SRC_MISSING, LR_SEG_NONE);
-    route(5000, NONE, NONE, &d);
-    assert_review(&d, LR_REASON_INSUFFICIENT_DATA);
-    route(NONE, 0, NONE, &d);
-    assert_review(&d, LR_REASON_INSUFFICIENT_DATA);
-    route(NONE, NONE, 100, &d);
-    assert_review(&d, LR_REASON_INSUFFICIENT_DATA);
+    check_lead_row(&INSUFFICIENT[_i]);
 }
 END_TEST
+
+/* lr_composite on its own, over the merged signals of the event's values. */
+static const struct {
+    const char *name;
+    int64_t employees, acv_cents, fit;
+    enum lr_segment want;
+    enum lr_reason why;
+} COMPOSITES[] = {
+    {"employees and fit mid_market", 60, NONE, 45, MM, LR_REASON_COMPOSITE},
+    {"employees mid_market, fit smb", 60, NONE, 5, REVIEW, LR_REASON_CONFLICT},
+    {"fit alone", NONE, NONE, 5, REVIEW, LR_REASON_INSUFFICIENT_DATA},
+};
 
 START_TEST(test_composite_function)
 {
     struct lr_signal s[LR_SIGNAL_COUNT];
-    struct lr_lead_facts f = facts(60, NONE, 45);
+    struct lr_lead_facts f = {opt(COMPOSITES[_i].employees), opt(COMPOSITES[_i].acv_cents),
+                              opt(COMPOSITES[_i].fit)};
     lr_merge_signals(&R, &f, NULL, s);
     enum lr_reason why = LR_REASON_COUNT_;
-    ck_assert_int_eq(lr_composite(s, &why), LR_SEG_MID_MARKET);
-    ck_assert_int_eq(why, LR_REASON_COMPOSITE);
-    f = facts(60, NONE, 5);
-    lr_merge_signals(&R, &f, NULL, s);
-    ck_assert_int_eq(lr_composite(s, &why), LR_SEG_REVIEW);
-    ck_assert_int_eq(why, LR_REASON_CONFLICT);
-    f = facts(NONE, NONE, 5);
-    lr_merge_signals(&R, &f, NULL, s);
-    ck_assert_int_eq(lr_composite(s, &why), LR_SEG_REVIEW);
-    ck_assert_int_eq(why, LR_REASON_INSUFFICIENT_DATA);
+    ROW_EQ(COMPOSITES[_i].name, lr_composite(s, &why), COMPOSITES[_i].want);
+    ROW_EQ(COMPOSITES[_i].name, why, COMPOSITES[_i].why);
 }
 END_TEST
 
 /* --- enrichment (SPEC 2.3) ------------------------------------------------------ */
 
-START_TEST(test_enrichment_beats_event)
-{
+static const struct lead_row ENRICHMENT[] = {
     /* The form says SMB on every signal; the vendor says strategic on every signal. */
-    struct lr_lead_facts f = facts(10, 100000, 10);
-    struct lr_account_facts a = account(2000, 60000000, 90);
-    struct lr_decision d;
-    lr_route_lead(&R, &f, &a, NULL, &d);
-    ck_assert(d.account_matched);
-    assert_composite(&d, LR_SEG_STRATEGIC);
-    assert_signal(&d.signals[LR_SIG_EMPLOYEES], true, 2000, LR_SRC_ENRICHMENT, LR_SEG_STRATEGIC);
-    assert_signal(&d.signals[LR_SIG_ACV], true, 60000000, LR_SRC_ENRICHMENT, LR_SEG_STRATEGIC);
-    assert_signal(&d.signals[LR_SIG_FIT], true, 90, LR_SRC_ENRICHMENT, LR_SEG_STRATEGIC);
-}
-END_TEST
-
-START_TEST(test_enrichment_mixed_sources)
-{
+    {"enrichment beats the event", 10, 100000, 10, .account = ACCOUNT(2000, 60000000, 90),
+     .want = DECISION(ST, LR_REASON_COMPOSITE, ST, LR_ASSIGN_ROUND_ROBIN, "", false, "", true,
+                      SIG_ENRICHED(2000, ST), SIG_ENRICHED(60000000, ST), SIG_ENRICHED(90, ST))},
     /* Account has employees only; the event has employees and ACV; nobody has fit. */
-    struct lr_lead_facts f = facts(10, 6000000, NONE);
-    struct lr_account_facts a = account(120, NONE, NONE);
-    struct lr_decision d;
-    lr_route_lead(&R, &f, &a, NULL, &d);
-    ck_assert(d.account_matched);
-    assert_signal(&d.signals[LR_SIG_EMPLOYEES], true, 120, LR_SRC_ENRICHMENT, LR_SEG_MID_MARKET);
-    assert_signal(&d.signals[LR_SIG_ACV], true, 6000000, LR_SRC_EVENT, LR_SEG_MID_MARKET);
-    assert_signal(&d.signals[LR_SIG_FIT], false, 0, LR_SRC_MISSING, LR_SEG_NONE);
-    assert_composite(&d, LR_SEG_MID_MARKET);
-
+    {"account employees, event acv, no fit", 10, 6000000, NONE, .account = ACCOUNT(120, NONE, NONE),
+     .want = DECISION(MM, LR_REASON_COMPOSITE, MM, LR_ASSIGN_ROUND_ROBIN, "", false, "", true,
+                      SIG_ENRICHED(120, MM), SIG_EVENT(6000000, MM), SIG_MISSING)},
     /* Enrichment supplies a signal the event lacks. */
-    f = facts(NONE, NONE, 85);
-    a = account(NONE, 70000000, NONE);
-    lr_route_lead(&R, &f, &a, NULL, &d);
-    assert_signal(&d.signals[LR_SIG_EMPLOYEES], false, 0, LR_SRC_MISSING, LR_SEG_NONE);
-    assert_signal(&d.signals[LR_SIG_ACV], true, 70000000, LR_SRC_ENRICHMENT, LR_SEG_STRATEGIC);
-    assert_signal(&d.signals[LR_SIG_FIT], true, 85, LR_SRC_EVENT, LR_SEG_STRATEGIC);
-    assert_composite(&d, LR_SEG_STRATEGIC);
-
+    {"account acv, event fit, no employees", NONE, NONE, 85,
+     .account = ACCOUNT(NONE, 70000000, NONE),
+     .want = DECISION(ST, LR_REASON_COMPOSITE, ST, LR_ASSIGN_ROUND_ROBIN, "", false, "", true,
+                      SIG_MISSING, SIG_ENRICHED(70000000, ST), SIG_EVENT(85, ST))},
     /* An enrichment zero is a value, not a missing one. */
-    f = facts(5000, NONE, NONE);
-    a = account(0, NONE, NONE);
-    lr_route_lead(&R, &f, &a, NULL, &d);
-    assert_signal(&d.signals[LR_SIG_EMPLOYEES], true, 0, LR_SRC_ENRICHMENT, LR_SEG_SMB);
-}
-END_TEST
+    {"account employees 0 over event 5000", 5000, NONE, NONE, .account = ACCOUNT(0, NONE, NONE),
+     .want = DECISION(REVIEW, LR_REASON_INSUFFICIENT_DATA, REVIEW, LR_ASSIGN_NONE, "", false, "",
+                      true, SIG_ENRICHED(0, SMB), SIG_MISSING, SIG_MISSING)},
+    /* Values left behind in a row not found must not leak in. */
+    {"account not found is ignored", 10, NONE, 10, .account = ACCOUNT_NOT_FOUND(2000, 60000000, 90),
+     .want = COMPOSITE(SMB, SIG_EVENT(10, SMB), SIG_MISSING, SIG_EVENT(10, SMB))},
+};
 
-START_TEST(test_account_not_found_is_ignored)
+START_TEST(test_enrichment)
 {
-    struct lr_lead_facts f = facts(10, NONE, 10);
-    struct lr_account_facts a = account(2000, 60000000, 90);
-    a.found = false; /* values left behind must not leak in */
-    struct lr_decision d;
-    lr_route_lead(&R, &f, &a, NULL, &d);
-    ck_assert(!d.account_matched);
-    assert_signal(&d.signals[LR_SIG_EMPLOYEES], true, 10, LR_SRC_EVENT, LR_SEG_SMB);
-    assert_signal(&d.signals[LR_SIG_ACV], false, 0, LR_SRC_MISSING, LR_SEG_NONE);
-    assert_composite(&d, LR_SEG_SMB);
+    check_lead_row(&ENRICHMENT[_i]);
 }
 END_TEST
 
 /* --- named accounts (SPEC 2.5) -------------------------------------------------- */
 
-START_TEST(test_named_active_owner)
-{
-    struct lr_lead_facts f = facts(10, 100000, 10); /* composite smb */
-    struct lr_named_facts n = named("rep-mm-1", LR_SEG_MID_MARKET, true);
-    struct lr_decision d;
-    lr_route_lead(&R, &f, NULL, &n, &d);
-    ck_assert_int_eq(d.queue, LR_SEG_MID_MARKET);
-    ck_assert_int_eq(d.reason, LR_REASON_NAMED_ACCOUNT);
-    ck_assert_int_eq(d.mode, LR_ASSIGN_REP);
-    ck_assert_str_eq(d.rep_id, "rep-mm-1");
-    ck_assert(d.named);
-    ck_assert_str_eq(d.named_owner, "rep-mm-1");
-    ck_assert_int_eq(d.composite, LR_SEG_SMB); /* kept, to count what SMB gave up */
-    assert_signal(&d.signals[LR_SIG_EMPLOYEES], true, 10, LR_SRC_EVENT, LR_SEG_SMB);
-}
-END_TEST
-
-START_TEST(test_named_overrides_review)
-{
-    struct lr_named_facts n = named("rep-st-9", LR_SEG_STRATEGIC, true);
-    struct lr_decision d;
-    struct lr_lead_facts f = facts(10, 20000000, 95); /* conflict */
-    lr_route_lead(&R, &f, NULL, &n, &d);
-    ck_assert_int_eq(d.queue, LR_SEG_STRATEGIC);
-    ck_assert_int_eq(d.reason, LR_REASON_NAMED_ACCOUNT);
-    ck_assert_int_eq(d.mode, LR_ASSIGN_REP);
-    ck_assert_str_eq(d.rep_id, "rep-st-9");
-    ck_assert_int_eq(d.composite, LR_SEG_REVIEW);
-
-    f = facts(NONE, NONE, NONE); /* insufficient data */
-    lr_route_lead(&R, &f, NULL, &n, &d);
-    ck_assert_int_eq(d.queue, LR_SEG_STRATEGIC);
-    ck_assert_int_eq(d.reason, LR_REASON_NAMED_ACCOUNT);
-    ck_assert_str_eq(d.rep_id, "rep-st-9");
-    ck_assert_int_eq(d.composite, LR_SEG_REVIEW);
-}
-END_TEST
-
-START_TEST(test_named_owner_inactive)
-{
-    struct lr_lead_facts f = facts(10, 100000, 10);
-    struct lr_account_facts a = account(20, NONE, NONE);
-    struct lr_named_facts n = named("rep-st-2", LR_SEG_STRATEGIC, false);
-    struct lr_decision d;
-    lr_route_lead(&R, &f, &a, &n, &d);
-    ck_assert_int_eq(d.queue, LR_SEG_STRATEGIC);
-    ck_assert_int_eq(d.reason, LR_REASON_NAMED_OWNER_INACTIVE);
-    ck_assert_int_eq(d.mode, LR_ASSIGN_ROUND_ROBIN);
-    ck_assert_str_eq(d.rep_id, "");
-    ck_assert(d.named);
-    ck_assert_str_eq(d.named_owner, "rep-st-2");
-    ck_assert_int_eq(d.composite, LR_SEG_SMB);
-    ck_assert(d.account_matched);
-}
-END_TEST
-
-START_TEST(test_named_smb_owner_ignored)
-{
-    struct lr_lead_facts f = facts(300, 20000000, NONE); /* composite mid_market */
-    struct lr_named_facts n = named("rep-smb-1", LR_SEG_SMB, true);
-    struct lr_decision d;
-    lr_route_lead(&R, &f, NULL, &n, &d);
-    assert_composite(&d, LR_SEG_MID_MARKET);
-
+static const struct lead_row NAMED_ACCOUNTS[] = {
+    /* The composite is kept, to count what SMB gave up. */
+    {"active owner over an smb composite", 10, 100000, 10, .named = NAMED("rep-mm-1", MM, true),
+     .want = DECISION(MM, LR_REASON_NAMED_ACCOUNT, SMB, LR_ASSIGN_REP, "rep-mm-1", true, "rep-mm-1",
+                      false, SIG_EVENT(10, SMB), SIG_EVENT(100000, SMB), SIG_EVENT(10, SMB))},
+    {"active owner over a conflict", 10, 20000000, 95, .named = NAMED("rep-st-9", ST, true),
+     .want =
+         DECISION(ST, LR_REASON_NAMED_ACCOUNT, REVIEW, LR_ASSIGN_REP, "rep-st-9", true, "rep-st-9",
+                  false, SIG_EVENT(10, SMB), SIG_EVENT(20000000, MM), SIG_EVENT(95, ST))},
+    {"active owner over insufficient data", NONE, NONE, NONE, .named = NAMED("rep-st-9", ST, true),
+     .want = DECISION(ST, LR_REASON_NAMED_ACCOUNT, REVIEW, LR_ASSIGN_REP, "rep-st-9", true,
+                      "rep-st-9", false, SIG_MISSING, SIG_MISSING, SIG_MISSING)},
+    {"inactive owner: the owner's queue in turn", 10, 100000, 10,
+     .account = ACCOUNT(20, NONE, NONE), .named = NAMED("rep-st-2", ST, false),
+     .want = DECISION(ST, LR_REASON_NAMED_OWNER_INACTIVE, SMB, LR_ASSIGN_ROUND_ROBIN, "", true,
+                      "rep-st-2", true, SIG_ENRICHED(20, SMB), SIG_EVENT(100000, SMB),
+                      SIG_EVENT(10, SMB))},
+    {"smb owner is ignored", 300, 20000000, NONE, .named = NAMED("rep-smb-1", SMB, true),
+     .want = COMPOSITE(MM, SIG_EVENT(300, MM), SIG_EVENT(20000000, MM), SIG_MISSING)},
     /* Not found: ignored whatever else it says. */
-    n = named("rep-mm-1", LR_SEG_MID_MARKET, true);
-    n.found = false;
-    lr_route_lead(&R, &f, NULL, &n, &d);
-    assert_composite(&d, LR_SEG_MID_MARKET);
+    {"entry not found is ignored", 300, 20000000, NONE,
+     .named = NAMED_NOT_FOUND("rep-mm-1", MM, true),
+     .want = COMPOSITE(MM, SIG_EVENT(300, MM), SIG_EVENT(20000000, MM), SIG_MISSING)},
+};
+
+START_TEST(test_named)
+{
+    check_lead_row(&NAMED_ACCOUNTS[_i]);
 }
 END_TEST
 
@@ -371,8 +325,13 @@ START_TEST(test_named_owner_id_at_max_length)
     char id[LR_ID_MAX + 1];
     memset(id, 'r', LR_ID_MAX);
     id[LR_ID_MAX] = '\0';
-    struct lr_named_facts n = named(id, LR_SEG_MID_MARKET, true);
-    struct lr_lead_facts f = facts(NONE, NONE, NONE);
+    struct lr_named_facts n;
+    memset(&n, 0, sizeof n);
+    n.found = true;
+    strcpy(n.owner_id, id);
+    n.owner_segment = LR_SEG_MID_MARKET;
+    n.owner_active = true;
+    struct lr_lead_facts f = {opt(NONE), opt(NONE), opt(NONE)};
     struct lr_decision d;
     lr_route_lead(&R, &f, NULL, &n, &d);
     ck_assert_str_eq(d.rep_id, id);
@@ -380,27 +339,21 @@ START_TEST(test_named_owner_id_at_max_length)
 }
 END_TEST
 
+/* The round robin then finds nobody active in the queue: review, composite kept. */
+static const struct lead_row NO_ACTIVE_REP[] = {
+    {"composite mid_market", 300, 20000000, 55, .no_active_rep = true,
+     .want = DECISION(REVIEW, LR_REASON_NO_ACTIVE_REP, MM, LR_ASSIGN_NONE, "", false, "", false,
+                      SIG_EVENT(300, MM), SIG_EVENT(20000000, MM), SIG_EVENT(55, MM))},
+    /* An inactive named owner whose segment has nobody active ends up the same way. */
+    {"inactive named owner", 10, NONE, 10, .named = NAMED("rep-st-2", ST, false),
+     .no_active_rep = true,
+     .want = DECISION(REVIEW, LR_REASON_NO_ACTIVE_REP, SMB, LR_ASSIGN_NONE, "", true, "rep-st-2",
+                      false, SIG_EVENT(10, SMB), SIG_MISSING, SIG_EVENT(10, SMB))},
+};
+
 START_TEST(test_no_active_rep)
 {
-    struct lr_decision d;
-    route(300, 20000000, 55, &d);
-    assert_composite(&d, LR_SEG_MID_MARKET);
-    lr_decision_no_active_rep(&d);
-    ck_assert_int_eq(d.queue, LR_SEG_REVIEW);
-    ck_assert_int_eq(d.reason, LR_REASON_NO_ACTIVE_REP);
-    ck_assert_int_eq(d.mode, LR_ASSIGN_NONE);
-    ck_assert_str_eq(d.rep_id, "");
-    ck_assert_int_eq(d.composite, LR_SEG_MID_MARKET);
-
-    /* An inactive named owner whose segment has nobody active ends up the same way. */
-    struct lr_named_facts n = named("rep-st-2", LR_SEG_STRATEGIC, false);
-    struct lr_lead_facts f = facts(10, NONE, 10);
-    lr_route_lead(&R, &f, NULL, &n, &d);
-    lr_decision_no_active_rep(&d);
-    ck_assert_int_eq(d.queue, LR_SEG_REVIEW);
-    ck_assert_int_eq(d.reason, LR_REASON_NO_ACTIVE_REP);
-    ck_assert_int_eq(d.composite, LR_SEG_SMB);
-    ck_assert_str_eq(d.named_owner, "rep-st-2");
+    check_lead_row(&NO_ACTIVE_REP[_i]);
 }
 END_TEST
 
@@ -408,13 +361,16 @@ END_TEST
 
 START_TEST(test_equal_facts_equal_decisions)
 {
-    struct lr_lead_facts f = facts(120, 6000000, 72);
-    struct lr_account_facts a = account(NONE, NONE, 30);
-    struct lr_named_facts n = named("rep-mm-1", LR_SEG_MID_MARKET, false);
+    static const struct lead_row row = {"",
+                                        120,
+                                        6000000,
+                                        72,
+                                        .account = ACCOUNT(NONE, NONE, 30),
+                                        .named = NAMED("rep-mm-1", MM, false)};
     struct lr_decision d1, d2;
     memset(&d2, 0xAB, sizeof d2);
-    lr_route_lead(&R, &f, &a, &n, &d1);
-    lr_route_lead(&R, &f, &a, &n, &d2);
+    route_row(&row, &d1);
+    route_row(&row, &d2);
     ck_assert_mem_eq(&d1, &d2, sizeof d1);
 }
 END_TEST
@@ -448,7 +404,9 @@ START_TEST(test_source_fields_do_not_influence)
     decide_event(a, &da);
     decide_event(b, &db);
     ck_assert_mem_eq(&da, &db, sizeof da);
-    assert_composite(&da, LR_SEG_MID_MARKET);
+    const struct want_decision want =
+        COMPOSITE(MM, SIG_EVENT(120, MM), SIG_EVENT(6000000, MM), SIG_EVENT(72, MM));
+    check_decision("webinar lead", &da, &want);
 }
 END_TEST
 
@@ -457,34 +415,29 @@ Suite *lead_suite(void)
     Suite *s = suite_create("routing/lead");
     TCase *tc = tcase_create("bands");
     tcase_add_checked_fixture(tc, rules_setup, rules_teardown);
-    tcase_add_test(tc, test_band_vote_edges);
-    tcase_add_test(tc, test_band_edges_in_decision);
+    tcase_add_loop_test(tc, test_band_vote_edges, 0, ROWS(EDGES));
+    tcase_add_loop_test(tc, test_band_edges_in_decision, 0, ROWS(EDGES));
     suite_add_tcase(s, tc);
 
     tc = tcase_create("two_of_three");
     tcase_add_checked_fixture(tc, rules_setup, rules_teardown);
-    tcase_add_test(tc, test_two_agreeing_signals);
-    tcase_add_test(tc, test_three_agreeing_signals);
-    tcase_add_test(tc, test_conflict);
-    tcase_add_test(tc, test_insufficient_data);
-    tcase_add_test(tc, test_composite_function);
+    tcase_add_loop_test(tc, test_two_agreeing_signals, 0, ROWS(TWO_AGREEING));
+    tcase_add_loop_test(tc, test_three_agreeing_signals, 0, ROWS(THREE_AGREEING));
+    tcase_add_loop_test(tc, test_conflict, 0, ROWS(CONFLICTS));
+    tcase_add_loop_test(tc, test_insufficient_data, 0, ROWS(INSUFFICIENT));
+    tcase_add_loop_test(tc, test_composite_function, 0, ROWS(COMPOSITES));
     suite_add_tcase(s, tc);
 
     tc = tcase_create("enrichment");
     tcase_add_checked_fixture(tc, rules_setup, rules_teardown);
-    tcase_add_test(tc, test_enrichment_beats_event);
-    tcase_add_test(tc, test_enrichment_mixed_sources);
-    tcase_add_test(tc, test_account_not_found_is_ignored);
+    tcase_add_loop_test(tc, test_enrichment, 0, ROWS(ENRICHMENT));
     suite_add_tcase(s, tc);
 
     tc = tcase_create("named");
     tcase_add_checked_fixture(tc, rules_setup, rules_teardown);
-    tcase_add_test(tc, test_named_active_owner);
-    tcase_add_test(tc, test_named_overrides_review);
-    tcase_add_test(tc, test_named_owner_inactive);
-    tcase_add_test(tc, test_named_smb_owner_ignored);
+    tcase_add_loop_test(tc, test_named, 0, ROWS(NAMED_ACCOUNTS));
     tcase_add_test(tc, test_named_owner_id_at_max_length);
-    tcase_add_test(tc, test_no_active_rep);
+    tcase_add_loop_test(tc, test_no_active_rep, 0, ROWS(NO_ACTIVE_REP));
     suite_add_tcase(s, tc);
 
     tc = tcase_create("determinism");

@@ -1,7 +1,7 @@
-/* The server context every handler receives. Read-only after start-up except for the
- * pool, which synchronises itself. */
-#ifndef LR_HTTP_APP_H
-#define LR_HTTP_APP_H
+/* The context every API handler receives. Read-only after start-up except for the
+ * pool and the lead service, which synchronise themselves, and the two counters. */
+#ifndef LR_API_APP_H
+#define LR_API_APP_H
 
 #include <stdatomic.h>
 
@@ -19,6 +19,7 @@ struct lr_app {
     /* Set once by the server at SIGTERM: /readyz answers 503 from then on, so that a
      * load balancer stops sending while requests in flight are still served. */
     atomic_bool draining;
+    atomic_int bulk_loads; /* bulk loads admitted and not yet done (max_bulk_loads) */
 };
 
 #endif

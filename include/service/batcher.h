@@ -2,8 +2,8 @@
  * together in the next one (docs/performance.md). A batcher has lanes; each lane is a
  * queue served by one thread with its own connection, so that the stages of a pipeline
  * (say, reading for the next batch while the previous one commits) run side by side. */
-#ifndef LR_DB_BATCHER_H
-#define LR_DB_BATCHER_H
+#ifndef LR_SERVICE_BATCHER_H
+#define LR_SERVICE_BATCHER_H
 
 #include <pthread.h>
 #include <stdbool.h>

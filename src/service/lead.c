@@ -1,6 +1,6 @@
 /* lead.created: read what routing needs, decide with the pure rules, commit once.
  *
- * Leads go through two stages of batches (db/batcher.c, docs/performance.md): the read
+ * Leads go through two stages of batches (service/batcher.c, docs/performance.md): the read
  * stage loads the context of every lead of its batch in one round trip and decides each
  * one here; the write stage commits its batch in one transaction. Each stage has its own
  * lane (thread and connection), so a batch is read and decided while the one before it
@@ -10,10 +10,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/decision_json.h"
-#include "api/events.h"
-#include "db/batcher.h"
+#include "service/lead.h"
+
 #include "db/leads_store.h"
+#include "service/decision_json.h"
+#include "service/rules.h"
 #include "routing/lead.h"
 #include "routing/period.h"
 #include "routing/redecide.h"
@@ -31,7 +32,6 @@ enum { LANE_READ, LANE_WRITE, LANE_WAIT_SMB, LANE_WAIT_MID_MARKET, LANE_WAIT_STR
 struct lead_job {
     struct lr_batch_item item; /* first: the stages get &item */
     const struct lr_envelope *env;
-    const struct lr_request *req;
     /* between the stages */
     struct lr_decision d;
     int64_t rules_version;
@@ -85,11 +85,11 @@ static void to_write(struct lead_job *job)
         .lead_id = ev->id,
         .domain = ev->has_domain ? ev->domain : NULL,
         .event_ts = ev->ts_utc,
-        .body_json = job->req->body,
+        .body_json = job->env->body_json,
         .decision = &job->d,
         .rules_version = job->rules_version,
         .decision_json = job->decision_json,
-        .actor = job->req->actor,
+        .actor = job->env->actor,
     };
     job->item.fn = write_stage;
     job->item.lane = LANE_WRITE;
@@ -142,7 +142,7 @@ static void read_stage(struct lr_db_conn *c, struct lr_batch_item *const *items,
             continue;
         }
         const struct lr_rules *rules;
-        if ((s = lr_db_rules_at(c, ctx[i].rules_version, &rules)) != LR_DB_OK) {
+        if ((s = lr_rules_at(c, ctx[i].rules_version, &rules)) != LR_DB_OK) {
             finish(job, s, 0, NULL);
             continue;
         }
@@ -161,6 +161,20 @@ static void read_stage(struct lr_db_conn *c, struct lr_batch_item *const *items,
     free(ctx);
 }
 
+struct commit_job {
+    const struct lr_lead_write **writes;
+    size_t n;
+    bool wait;
+    struct lr_lead_result *res;
+};
+
+/* lr_commit_leads is one statement, so the batch is a transaction of its own. */
+static enum lr_db_status commit_tx(struct lr_db_conn *c, void *arg)
+{
+    struct commit_job *job = arg;
+    return lr_leads_commit(c, job->writes, job->n, job->wait, job->res);
+}
+
 /* Commits jobs[0..n) in one transaction. When the database refuses the batch as a whole
  * (a deadlock with another writer, or one lead it rejects), nothing of it was written:
  * each lead is then committed alone, so that only the lead at fault fails. */
@@ -172,7 +186,8 @@ static void commit(struct lr_db_conn *c, struct lead_job **jobs, size_t n, bool 
     if (writes != NULL) {
         for (size_t i = 0; i < n; i++)
             writes[i] = &jobs[i]->w;
-        s = lr_leads_commit(c, writes, n, wait, res);
+        struct commit_job job = {writes, n, wait, res};
+        s = lr_db_run_statement(c, commit_tx, &job);
         free(writes);
     }
     if (s == LR_DB_OK)
@@ -241,35 +256,29 @@ static void wait_stage(struct lr_db_conn *c, struct lr_batch_item *const *items,
     write_batch(c, items, n, true);
 }
 
-void lr_lead_event(struct lr_app *app, struct lr_request *req, struct lr_response *resp,
-                   struct lr_envelope *env)
+void lr_service_lead(struct lr_db_pool *pool, struct lr_batcher *batcher,
+                     const struct lr_envelope *env, struct lr_event_outcome *out)
 {
-    struct lead_job job = {.env = env, .req = req, .s = LR_DB_UNAVAILABLE};
+    struct lead_job job = {.env = env, .s = LR_DB_UNAVAILABLE};
     job.item.fn = read_stage;
     job.item.lane = LANE_READ;
-    if (app->batcher != NULL) {
-        lr_batcher_run(app->batcher, &job.item);
+    if (batcher != NULL) {
+        lr_batcher_run(batcher, &job.item);
     } else {
         struct lr_db_conn *c;
-        if ((job.s = lr_db_acquire(app->pool, &c)) == LR_DB_OK) {
+        if ((job.s = lr_db_acquire(pool, &c)) == LR_DB_OK) {
             struct lr_batch_item *one = &job.item;
             while (job.item.fn != NULL)
                 job.item.fn(c, &one, 1);
-            lr_db_release(app->pool, c);
+            lr_db_release(pool, c);
         }
     }
     free(job.decision_json);
     if (job.item.fn != NULL) /* the server is stopping */
         job.s = LR_DB_UNAVAILABLE;
-    if (job.s != LR_DB_OK) {
+    out->s = job.s;
+    out->status = job.s == LR_DB_OK ? job.status : 0;
+    out->body = job.s == LR_DB_OK && job.status != 409 ? job.body : NULL;
+    if (out->body != job.body)
         free(job.body);
-        lr_problem_db(resp, app, job.s);
-        return;
-    }
-    if (job.status == 409 || job.body == NULL)
-        lr_problem(resp, 409, "webhook-id-reused", "Conflict",
-                   "this webhook-id was already used for a different body", NULL);
-    else
-        lr_resp_json_text(resp, (unsigned)job.status, job.body, strlen(job.body));
-    free(job.body);
 }

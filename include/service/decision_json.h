@@ -1,6 +1,6 @@
 /* The decision body of SPEC 3.1, built from a routing decision. */
-#ifndef LR_API_DECISION_JSON_H
-#define LR_API_DECISION_JSON_H
+#ifndef LR_SERVICE_DECISION_JSON_H
+#define LR_SERVICE_DECISION_JSON_H
 
 #include <jansson.h>
 

@@ -7,7 +7,7 @@
  * is no timer: a lone item goes at once, and batches grow with the load. Request threads
  * sleep on their own condition variable until their item's last stage is done, so
  * nothing is answered before its COMMIT. */
-#include "db/batcher.h"
+#include "service/batcher.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* The append-only audit log (SPEC 2.10). Writes join the caller's transaction. */
-#ifndef LR_AUDIT_AUDIT_H
-#define LR_AUDIT_AUDIT_H
+#ifndef LR_DB_AUDIT_STORE_H
+#define LR_DB_AUDIT_STORE_H
 
 #include <jansson.h>
 

@@ -1,5 +1,5 @@
 /* The decision body: what was decided, on which signals, under which rules. */
-#include "api/decision_json.h"
+#include "service/decision_json.h"
 
 #include "util/json.h"
 

@@ -1,6 +1,6 @@
 /* Audit rows are inserted in the caller's transaction, so they commit or vanish with
  * the change they describe. The table refuses UPDATE, DELETE and TRUNCATE. */
-#include "audit/audit.h"
+#include "db/audit_store.h"
 
 #include <stdlib.h>
 

@@ -1,30 +1,30 @@
 /* The route table. Roles: reader reads, ops works reviews, reps, accounts and named
  * lists, admin does everything (SPEC 3.4). */
-#include "http/router.h"
+#include "api/routes.h"
 
 #include <string.h>
 
 #include "api/api.h"
 
 static const struct lr_route ROUTES[] = {
-    {"GET", "/healthz", lr_api_healthz, LR_ROLE_NONE},
-    {"GET", "/readyz", lr_api_readyz, LR_ROLE_NONE},
-    {"POST", "/v1/events", lr_api_events_post, LR_ROLE_NONE},
-    {"GET", "/v1/leads/{}", lr_api_lead_get, LR_ROLE_READER},
-    {"GET", "/v1/opportunities/{}", lr_api_opportunity_get, LR_ROLE_READER},
-    {"GET", "/v1/assignments", lr_api_assignments_list, LR_ROLE_READER},
-    {"GET", "/v1/reps", lr_api_reps_list, LR_ROLE_READER},
-    {"PUT", "/v1/reps/{}", lr_api_rep_put, LR_ROLE_OPS},
-    {"PUT", "/v1/accounts", lr_api_accounts_put, LR_ROLE_OPS},
-    {"GET", "/v1/accounts/{}", lr_api_account_get, LR_ROLE_READER},
-    {"PUT", "/v1/named-accounts/{}", lr_api_named_put, LR_ROLE_OPS},
-    {"GET", "/v1/named-accounts/{}", lr_api_named_get, LR_ROLE_READER},
-    {"GET", "/v1/reviews", lr_api_reviews_list, LR_ROLE_READER},
-    {"POST", "/v1/reviews/{}/resolve", lr_api_review_resolve, LR_ROLE_OPS},
-    {"GET", "/v1/rules", lr_api_rules_get, LR_ROLE_READER},
-    {"PUT", "/v1/rules", lr_api_rules_put, LR_ROLE_ADMIN},
-    {"POST", "/v1/simulate", lr_api_simulate, LR_ROLE_ADMIN},
-    {"GET", "/v1/stats", lr_api_stats, LR_ROLE_READER},
+    {"GET", "/healthz", lr_api_healthz, LR_ROLE_NONE, LR_BODY_JSON},
+    {"GET", "/readyz", lr_api_readyz, LR_ROLE_NONE, LR_BODY_JSON},
+    {"POST", "/v1/events", lr_api_events_post, LR_ROLE_NONE, LR_BODY_JSON},
+    {"GET", "/v1/leads/{}", lr_api_lead_get, LR_ROLE_READER, LR_BODY_JSON},
+    {"GET", "/v1/opportunities/{}", lr_api_opportunity_get, LR_ROLE_READER, LR_BODY_JSON},
+    {"GET", "/v1/assignments", lr_api_assignments_list, LR_ROLE_READER, LR_BODY_JSON},
+    {"GET", "/v1/reps", lr_api_reps_list, LR_ROLE_READER, LR_BODY_JSON},
+    {"PUT", "/v1/reps/{}", lr_api_rep_put, LR_ROLE_OPS, LR_BODY_JSON},
+    {"PUT", "/v1/accounts", lr_api_accounts_put, LR_ROLE_OPS, LR_BODY_BULK},
+    {"GET", "/v1/accounts/{}", lr_api_account_get, LR_ROLE_READER, LR_BODY_JSON},
+    {"PUT", "/v1/named-accounts/{}", lr_api_named_put, LR_ROLE_OPS, LR_BODY_BULK},
+    {"GET", "/v1/named-accounts/{}", lr_api_named_get, LR_ROLE_READER, LR_BODY_JSON},
+    {"GET", "/v1/reviews", lr_api_reviews_list, LR_ROLE_READER, LR_BODY_JSON},
+    {"POST", "/v1/reviews/{}/resolve", lr_api_review_resolve, LR_ROLE_OPS, LR_BODY_JSON},
+    {"GET", "/v1/rules", lr_api_rules_get, LR_ROLE_READER, LR_BODY_JSON},
+    {"PUT", "/v1/rules", lr_api_rules_put, LR_ROLE_ADMIN, LR_BODY_JSON},
+    {"POST", "/v1/simulate", lr_api_simulate, LR_ROLE_ADMIN, LR_BODY_JSON},
+    {"GET", "/v1/stats", lr_api_stats, LR_ROLE_READER, LR_BODY_JSON},
 };
 
 /* Matches pattern against path segment by segment; "{}" takes one non-empty segment. */
@@ -53,6 +53,12 @@ static bool match(const char *pattern, const char *path, struct lr_request *req)
         return false;
     req->nparams = np;
     return true;
+}
+
+const struct lr_route *lr_routes(size_t *count)
+{
+    *count = sizeof ROUTES / sizeof *ROUTES;
+    return ROUTES;
 }
 
 const struct lr_route *lr_route_find(const char *method, const char *path, struct lr_request *req,

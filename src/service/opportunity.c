@@ -6,23 +6,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/decision_json.h"
-#include "api/events.h"
+#include "service/opportunity.h"
+
 #include "db/opportunities_store.h"
+#include "service/decision_json.h"
+#include "service/rules.h"
 #include "routing/opportunity.h"
 #include "routing/period.h"
 #include "util/json.h"
 #include "util/log.h"
-
-static void answer(struct lr_response *resp, int status, const char *body)
-{
-    if (status == 409 || body == NULL) {
-        lr_problem(resp, 409, "webhook-id-reused", "Conflict",
-                   "this webhook-id was already used for a different body", NULL);
-        return;
-    }
-    lr_resp_json_text(resp, (unsigned)status, body, strlen(body));
-}
 
 static json_t *text_or_null(const char *s)
 {
@@ -87,10 +79,80 @@ static const char *first_of(const char *a, const char *b, const char *c)
     return c != NULL && *c != '\0' ? c : NULL;
 }
 
-/* Everything between the claimed webhook-id and the commit. On failure the caller
- * rolls back. */
-static enum lr_db_status decide_and_write(struct lr_db_conn *c, struct lr_request *req,
-                                          const struct lr_envelope *env, char **body)
+/* Picks the rep for an assigning decision; an empty queue turns it into review. */
+static enum lr_db_status pick_rep(struct lr_db_conn *c, struct lr_opp_decision *od)
+{
+    if (od->d.mode != LR_ASSIGN_ROUND_ROBIN)
+        return LR_DB_OK;
+    enum lr_db_status s = lr_opp_take_turn(c, od->d.queue, od->d.rep_id);
+    if (s == LR_DB_NO_ACTIVE_REP) {
+        lr_opp_no_active_rep(od);
+        return LR_DB_OK;
+    }
+    return s;
+}
+
+/* Closing settles a pending credit once: earned on a win (SPEC 2.8), forfeited on a
+ * loss. */
+static enum lr_db_status settle_credit(struct lr_db_conn *c, const struct lr_opp_apply *a,
+                                       const struct lr_opp_decision *od, struct lr_opp_handoff *h)
+{
+    if (!h->present || h->status != LR_CREDIT_PENDING || od->close == LR_OPP_OPEN)
+        return LR_DB_OK;
+    bool won = od->close == LR_OPP_WON;
+    int64_t acv = od->acv_cents.present ? od->acv_cents.v : 0;
+    int64_t credit =
+        won ? lr_opp_finder_credit(acv, h->commission_rate_bp, h->credit_rate_bp, h->cap_cents) : 0;
+    return lr_opp_settle_credit(c, a, h, won, credit, acv);
+}
+
+static enum lr_db_status log_event(struct lr_db_conn *c, const struct lr_opp_apply *a,
+                                   enum lr_opp_action action)
+{
+    const char *outcome = action == LR_OPP_IGNORE_OUT_OF_ORDER ? "ignored_out_of_order"
+                          : action == LR_OPP_IGNORE_CLOSED     ? "ignored_closed"
+                                                               : "applied";
+    return lr_opp_log_event(c, a, outcome, lr_opp_action_name(action));
+}
+
+/* Every write the decision calls for, in the event's transaction. */
+static enum lr_db_status apply(struct lr_db_conn *c, const struct lr_opp_apply *a,
+                               struct lr_opp_decision *od, struct lr_opp_loaded *ld,
+                               struct lr_opp_result *res)
+{
+    const struct lr_opp_state *st = &ld->state;
+    memset(res, 0, sizeof *res);
+    enum lr_db_status s;
+    if (od->action == LR_OPP_IGNORE_OUT_OF_ORDER || od->action == LR_OPP_IGNORE_CLOSED) {
+        snprintf(res->rep_id, sizeof res->rep_id, "%s", st->rep_id);
+        res->review_id = st->queue == LR_SEG_REVIEW ? ld->review_id : 0;
+        return log_event(c, a, od->action);
+    }
+    bool assigns = lr_opp_assigns(od->action);
+    if (assigns && (s = pick_rep(c, od)) != LR_DB_OK)
+        return s;
+    int64_t new_review = 0;
+    bool to_review = assigns && od->d.queue == LR_SEG_REVIEW;
+    if ((to_review || od->action == LR_OPP_FLAP) &&
+        (s = lr_opp_open_review(c, a, od->d.reason, &new_review)) != LR_DB_OK)
+        return s;
+    if (od->action == LR_OPP_HANDOFF &&
+        (s = lr_opp_record_handoff(c, a, st, od->d.rep_id, od->d.queue, &ld->handoff)) != LR_DB_OK)
+        return s;
+    if (assigns && (s = lr_opp_write_assignment(c, a, st, od, new_review)) != LR_DB_OK)
+        return s;
+    if ((s = lr_opp_update_row(c, a, st, od, assigns, new_review)) != LR_DB_OK)
+        return s;
+    if (st->outcome == LR_OPP_OPEN && (s = settle_credit(c, a, od, &ld->handoff)) != LR_DB_OK)
+        return s;
+    snprintf(res->rep_id, sizeof res->rep_id, "%s", od->d.rep_id);
+    res->review_id = new_review ? new_review : od->d.queue == LR_SEG_REVIEW ? ld->review_id : 0;
+    return log_event(c, a, od->action);
+}
+
+/* Everything between the claimed webhook-id and the commit. */
+static enum lr_db_status decide_and_write(struct lr_db_conn *c, const struct lr_envelope *env,
+                                          char **body)
 {
     const struct lr_event *ev = &env->ev;
     struct lr_opp_loaded ld;
@@ -105,7 +167,7 @@ static enum lr_db_status decide_and_write(struct lr_db_conn *c, struct lr_reques
     if ((s = lr_opp_context(c, ev->id, lead_id, &ld)) != LR_DB_OK)
         return s;
     const struct lr_rules *rules;
-    if ((s = lr_db_rules_at(c, ld.rules_version, &rules)) != LR_DB_OK)
+    if ((s = lr_rules_at(c, ld.rules_version, &rules)) != LR_DB_OK)
         return s;
     const char *domain =
         ignoring ? first_of(ld.domain, NULL, NULL)
@@ -141,16 +203,16 @@ static enum lr_db_status decide_and_write(struct lr_db_conn *c, struct lr_reques
         .webhook_id = env->webhook_id,
         .event_type = ev->type_name,
         .event_ts = ev->ts_utc,
-        .body_json = req->body,
+        .body_json = env->body_json,
         .lead_id = lead_id,
         .domain = domain,
         .stage = stage,
         .signals_json = signals,
         .rules = rules,
-        .actor = req->actor,
+        .actor = env->actor,
     };
     struct lr_opp_result res;
-    s = lr_opp_apply(c, &a, &od, &ld, &res);
+    s = apply(c, &a, &od, &ld, &res);
     free(signals);
     if (s != LR_DB_OK)
         return s;
@@ -160,36 +222,49 @@ static enum lr_db_status decide_and_write(struct lr_db_conn *c, struct lr_reques
     lr_log(LR_LOG_DEBUG, "opportunity decided",
            json_pack("{s:s, s:s, s:s}", "opportunity_id", ev->id, "action",
                      lr_opp_action_name(od.action), "event_id", env->webhook_id));
-    return lr_opp_finish(c, ev->id, env->webhook_id, applied, *body, req->actor);
+    return lr_opp_finish(c, ev->id, env->webhook_id, applied, *body, env->actor);
 }
 
-void lr_opportunity_event(struct lr_app *app, struct lr_request *req, struct lr_response *resp,
-                          struct lr_envelope *env)
+/* One attempt of the event's transaction; it may run again (lr_db_run_tx). */
+struct event_job {
+    const struct lr_envelope *env;
+    int replay;
+    char *body;
+};
+
+static enum lr_db_status event_tx(struct lr_db_conn *c, void *arg)
 {
+    struct event_job *job = arg;
+    free(job->body);
+    job->body = NULL;
+    job->replay = 0;
+    const struct lr_envelope *env = job->env;
+    enum lr_db_status s = lr_opp_begin(c, env->webhook_id, env->body_sha256, env->ev.type_name,
+                                       env->ev.id, &job->replay, &job->body);
+    if (s == LR_DB_OK && job->replay == 0)
+        s = decide_and_write(c, env, &job->body);
+    return s;
+}
+
+void lr_service_opportunity(struct lr_db_pool *pool, const struct lr_envelope *env,
+                            struct lr_event_outcome *out)
+{
+    memset(out, 0, sizeof *out);
     struct lr_db_conn *c;
-    enum lr_db_status s = lr_db_acquire(app->pool, &c);
-    if (s != LR_DB_OK) {
-        lr_problem_db(resp, app, s);
+    if ((out->s = lr_db_acquire(pool, &c)) != LR_DB_OK)
+        return;
+    struct event_job job = {.env = env};
+    out->s = lr_db_run_tx(c, event_tx, &job);
+    if (out->s != LR_DB_OK && out->s != LR_DB_UNAVAILABLE)
+        lr_log(LR_LOG_ERROR, "opportunity event failed",
+               json_pack("{s:s, s:s}", "opportunity_id", env->ev.id, "error", c->last_error));
+    lr_db_release(pool, c);
+    if (out->s != LR_DB_OK) {
+        free(job.body);
         return;
     }
-    int replay = 0;
-    char *body = NULL;
-    s = lr_opp_begin(c, env->webhook_id, env->body_sha256, env->ev.type_name, env->ev.id, &replay,
-                     &body);
-    if (s == LR_DB_OK && replay == 0)
-        s = decide_and_write(c, req, env, &body);
-    if (s != LR_DB_OK) {
-        lr_db_rollback(c);
-        if (s != LR_DB_UNAVAILABLE)
-            lr_log(LR_LOG_ERROR, "opportunity event failed",
-                   json_pack("{s:s, s:s}", "opportunity_id", env->ev.id, "error", c->last_error));
-    }
-    lr_db_release(app->pool, c);
-    if (s != LR_DB_OK) {
-        free(body);
-        lr_problem_db(resp, app, s);
-        return;
-    }
-    answer(resp, replay ? replay : 201, body);
-    free(body);
+    out->status = job.replay ? job.replay : 201;
+    out->body = out->status == 409 ? NULL : job.body;
+    if (out->body != job.body)
+        free(job.body);
 }

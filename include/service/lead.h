@@ -1,0 +1,20 @@
+/* lead.created (SPEC 2.1-2.7): load what routing needs, decide with the pure rules,
+ * commit once. Leads go through the batcher's lanes (service/batcher.h,
+ * docs/performance.md) so that many share one durable commit; each gets the answer it
+ * would get alone. */
+#ifndef LR_SERVICE_LEAD_H
+#define LR_SERVICE_LEAD_H
+
+#include "db/pool.h"
+#include "service/batcher.h"
+#include "service/event.h"
+
+/* How many lanes the lead path's batcher needs (lr_batcher_new). */
+unsigned lr_lead_lanes(void);
+
+/* Routes one lead: through batcher when there is one, else alone on a connection of
+ * pool. */
+void lr_service_lead(struct lr_db_pool *pool, struct lr_batcher *batcher,
+                     const struct lr_envelope *env, struct lr_event_outcome *out);
+
+#endif

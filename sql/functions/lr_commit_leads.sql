@@ -1,0 +1,202 @@
+-- Leads written in batches (group commit, docs/performance.md): the server commits every
+-- lead that arrived while the previous commit was running in one transaction, through
+-- this function. Each lead in a batch keeps the guarantees of one lead per transaction:
+-- one answer per webhook-id, one decision per lead id, exact round robin, nothing
+-- half-written (the batch commits whole or not at all).
+--
+-- Every row is written once, in its final state: instead of claiming the webhook-id and
+-- the lead id with an insert and completing the rows with updates, the batch first
+-- takes transaction advisory locks on both ids (any writer of a lead takes them, in one
+-- sorted order), then looks the ids up, which is exact under those locks.
+--
+-- Lock classes (two-key advisory locks; lr_publish_assignments and the migration lock
+-- use one-key ones, a separate space).
+-- 74769110: a webhook-id of lead.created; 74769111: a lead id.
+--
+-- The answer for each input position (1-based ord):
+--   201 + decision: routed now;
+--   200 + body: a repeat of a webhook-id with the same body (the stored answer, or the
+--        answer of its first copy in this batch), or a new webhook-id for a lead that is
+--        already routed (that lead's decision);
+--   409: the webhook-id was used with another body;
+--   -1: the lead's round-robin queue has no active rep: nothing was written for it, and
+--       the caller decides again (review, no_active_rep) and sends it again;
+--   -2: only when p_wait is false: another transaction holds the turn of the lead's
+--       queue, so nothing was written for it; the caller sends it again with p_wait.
+--       A batch thus never waits for one busy queue while its other leads could go.
+-- Arrays are parallel, one entry per lead; p_mode is round_robin, rep or none;
+-- p_rep_id is the rep for mode rep; p_decision is the decision without rep_id and
+-- review_id, which are added here.
+--
+-- Turns come from lr_take_turns (one call per queue, for all its leads of the batch),
+-- and the assignment with its audit rows from lr_write_assignments.
+CREATE OR REPLACE FUNCTION lr_commit_leads(
+    p_webhook_id text[], p_body_sha256 text[], p_lead_id text[], p_domain text[],
+    p_event_ts timestamptz[], p_data jsonb[], p_queue text[], p_mode text[], p_rep_id text[],
+    p_reason text[], p_composite text[], p_rules_version bigint[], p_decision jsonb[],
+    p_actor text[], p_wait boolean DEFAULT true)
+RETURNS TABLE (ord integer, status integer, body text)
+-- A batch is a few dozen rows; compiling its plan would cost more than running it.
+LANGUAGE plpgsql SET jit = off SET plan_cache_mode = force_generic_plan AS $$
+#variable_conflict use_column
+DECLARE
+    v_need text[];
+    v_locked text[];
+BEGIN
+    PERFORM pg_advisory_xact_lock(k.cls, k.h)
+    FROM (SELECT DISTINCT s.cls, s.h
+          FROM (SELECT 74769110 AS cls, hashtext(w) AS h FROM unnest(p_webhook_id) AS w
+                UNION ALL
+                SELECT 74769111, hashtext(l) FROM unnest(p_lead_id) AS l) AS s
+          ORDER BY s.cls, s.h) AS k;
+    -- The turn state of every queue a lead may take a turn in, in the order every writer
+    -- of rr_state uses, held to the end: turns are gap-free and a rollback returns them.
+    SELECT array_agg(DISTINCT u.q) INTO v_need
+    FROM unnest(p_queue, p_mode) AS u(q, m) WHERE u.m = 'round_robin';
+    IF p_wait THEN
+        SELECT array_agg(l.segment) INTO v_locked
+        FROM (SELECT s.segment FROM rr_state s WHERE s.segment = ANY (v_need)
+              ORDER BY s.segment FOR UPDATE) AS l;
+    ELSE
+        SELECT array_agg(l.segment) INTO v_locked
+        FROM (SELECT s.segment FROM rr_state s WHERE s.segment = ANY (v_need)
+              ORDER BY s.segment FOR UPDATE SKIP LOCKED) AS l;
+    END IF;
+    v_locked := coalesce(v_locked, '{}');
+
+    RETURN QUERY
+    WITH inp AS (
+        SELECT u.ord::integer AS ord, u.wid, u.sha, u.lid, u.domain, u.ets, u.data, u.queue,
+               u.mode, u.rep, u.reason, u.composite, u.rv, u.decision, u.actor
+        FROM unnest(p_webhook_id, p_body_sha256, p_lead_id, p_domain, p_event_ts, p_data,
+                    p_queue, p_mode, p_rep_id, p_reason, p_composite, p_rules_version,
+                    p_decision, p_actor)
+             WITH ORDINALITY AS u(wid, sha, lid, domain, ets, data, queue, mode, rep, reason,
+                                  composite, rv, decision, actor, ord)
+    ),
+    -- Webhook-ids answered before.
+    w_old AS (
+        SELECT w.webhook_id, w.body_sha256, w.response_body FROM webhook_events w
+        WHERE w.webhook_id IN (SELECT inp.wid FROM inp)
+    ),
+    -- The first copy of each new webhook-id in this batch.
+    w_first AS (
+        SELECT DISTINCT ON (inp.wid) inp.wid, inp.ord FROM inp
+        WHERE inp.wid NOT IN (SELECT w_old.webhook_id FROM w_old)
+        ORDER BY inp.wid, inp.ord
+    ),
+    -- Leads routed before.
+    l_old AS (
+        SELECT l.id, l.decision::text AS decision FROM leads l
+        WHERE l.id IN (SELECT inp.lid FROM inp)
+    ),
+    -- The first new webhook-id for each new lead id: it routes the lead.
+    l_first AS (
+        SELECT DISTINCT ON (inp.lid) inp.lid, inp.ord FROM inp JOIN w_first USING (ord)
+        WHERE inp.lid NOT IN (SELECT l_old.id FROM l_old)
+        ORDER BY inp.lid, inp.ord
+    ),
+    -- The leads routed now, without those whose queue has nobody to take the turn.
+    newl AS (
+        SELECT inp.*,
+               row_number() OVER (PARTITION BY inp.mode, inp.queue ORDER BY inp.ord) AS rk
+        FROM inp JOIN l_first USING (ord)
+        WHERE inp.mode <> 'round_robin'
+           OR (inp.queue = ANY (v_locked)
+               AND EXISTS (SELECT 1 FROM rr_state s
+                           WHERE s.segment = inp.queue AND s.cycle_len > 0))
+    ),
+    -- The turns of each queue, taken at once: the queue's k-th lead takes its k-th turn.
+    turns AS (
+        SELECT c.queue, t.k, t.rep_id
+        FROM (SELECT newl.queue, count(*)::integer AS n FROM newl
+              WHERE newl.mode = 'round_robin' GROUP BY newl.queue) AS c
+        CROSS JOIN LATERAL lr_take_turns(c.queue, c.n) AS t
+    ),
+    routed AS (
+        SELECT newl.*, CASE newl.mode WHEN 'round_robin' THEN t.rep_id
+                                      WHEN 'rep' THEN newl.rep END AS final_rep
+        FROM newl
+        LEFT JOIN turns t ON newl.mode = 'round_robin' AND t.queue = newl.queue
+                         AND t.k = newl.rk
+    ),
+    rev AS (
+        INSERT INTO reviews (subject, subject_id, reason, signals, rules_version)
+        SELECT 'lead', routed.lid, routed.reason, routed.decision -> 'signals', routed.rv
+        FROM routed WHERE routed.queue = 'review' ORDER BY routed.ord
+        RETURNING reviews.id, reviews.subject_id
+    ),
+    fin AS (
+        SELECT routed.*, rev.id AS review_id,
+               routed.decision || jsonb_build_object('rep_id', routed.final_rep,
+                                                     'review_id', rev.id) AS final
+        FROM routed LEFT JOIN rev ON rev.subject_id = routed.lid
+    ),
+    ins_lead AS (
+        INSERT INTO leads (id, webhook_id, domain, event_timestamp, data, queue, rep_id,
+                           reason, composite_queue, review_id, rules_version, decision,
+                           decided_at)
+        SELECT fin.lid, fin.wid, fin.domain, fin.ets, fin.data, fin.queue, fin.final_rep,
+               fin.reason, fin.composite, fin.review_id, fin.rv, fin.final,
+               (fin.decision ->> 'decided_at')::timestamptz
+        FROM fin ORDER BY fin.ord
+    ),
+    -- Read by the final SELECT (one row), so that it runs: a SELECT in WITH runs only
+    -- as far as it is read.
+    written AS (
+        SELECT lr_write_assignments(
+                   array_agg('lead'::text ORDER BY fin.ord), array_agg(fin.lid ORDER BY fin.ord),
+                   array_agg(fin.queue ORDER BY fin.ord),
+                   array_agg(fin.final_rep ORDER BY fin.ord),
+                   array_agg(NULL::text ORDER BY fin.ord),
+                   array_agg(fin.reason ORDER BY fin.ord), array_agg(fin.rv ORDER BY fin.ord),
+                   array_agg(fin.actor ORDER BY fin.ord), array_agg(fin.final ORDER BY fin.ord),
+                   array_agg(NULL::jsonb ORDER BY fin.ord),
+                   array_agg(jsonb_build_object('review_id', fin.review_id) ORDER BY fin.ord)
+               ) AS n
+        FROM fin
+    ),
+    -- The answer of each first copy of a new webhook-id.
+    first_ans AS (
+        SELECT w_first.ord,
+               CASE WHEN fin.ord IS NOT NULL THEN 201
+                    WHEN l_old.id IS NOT NULL THEN 200
+                    WHEN lf.ord <> w_first.ord AND lead_fin.ord IS NOT NULL THEN 200
+                    WHEN lead_inp.queue = ANY (v_locked) THEN -1
+                    ELSE -2 END AS status,
+               coalesce(fin.final::text, l_old.decision, lead_fin.final::text) AS body
+        FROM w_first
+        JOIN inp ON inp.ord = w_first.ord
+        LEFT JOIN fin ON fin.ord = w_first.ord
+        LEFT JOIN l_old ON l_old.id = inp.lid
+        LEFT JOIN l_first lf ON lf.lid = inp.lid
+        LEFT JOIN inp lead_inp ON lead_inp.ord = lf.ord
+        LEFT JOIN fin lead_fin ON lead_fin.ord = lf.ord
+    ),
+    ins_webhook AS (
+        INSERT INTO webhook_events (webhook_id, body_sha256, event_type, subject_id,
+                                    response_status, response_body)
+        SELECT inp.wid, inp.sha, 'lead.created', inp.lid, first_ans.status, first_ans.body
+        FROM first_ans JOIN inp USING (ord)
+        WHERE first_ans.status IN (200, 201)
+        ORDER BY first_ans.ord
+    )
+    SELECT inp.ord,
+           CASE WHEN w_old.webhook_id IS NOT NULL
+                    THEN CASE WHEN w_old.body_sha256 = inp.sha THEN 200 ELSE 409 END
+                WHEN fa.ord = inp.ord THEN fa.status
+                WHEN first_inp.sha <> inp.sha THEN 409
+                WHEN fa.status < 0 THEN fa.status
+                ELSE 200 END,
+           CASE WHEN w_old.webhook_id IS NOT NULL
+                    THEN CASE WHEN w_old.body_sha256 = inp.sha THEN w_old.response_body END
+                WHEN fa.ord = inp.ord OR first_inp.sha = inp.sha THEN fa.body END
+    FROM inp
+    CROSS JOIN written
+    LEFT JOIN w_old ON w_old.webhook_id = inp.wid
+    LEFT JOIN w_first wf ON wf.wid = inp.wid
+    LEFT JOIN first_ans fa ON fa.ord = wf.ord
+    LEFT JOIN inp first_inp ON first_inp.ord = wf.ord
+    ORDER BY inp.ord;
+END
+$$;

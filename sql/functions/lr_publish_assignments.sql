@@ -1,0 +1,21 @@
+-- Assignments get their public id only when published: publication runs under one
+-- advisory lock and numbers rows in order, so ids become visible in ascending order
+-- and a poller that resumes after the last id it saw never skips a row whose
+-- transaction committed late. Returns the number of rows published now.
+CREATE OR REPLACE FUNCTION lr_publish_assignments() RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_base bigint;
+    v_count bigint;
+BEGIN
+    PERFORM pg_advisory_xact_lock(7476910501);
+    SELECT coalesce(max(id), 0) INTO v_base FROM assignments;
+    WITH pending AS (
+        SELECT seq, row_number() OVER (ORDER BY seq) AS rn
+        FROM assignments WHERE id IS NULL
+    )
+    UPDATE assignments a SET id = v_base + p.rn FROM pending p WHERE a.seq = p.seq;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    RETURN v_count;
+END
+$$;

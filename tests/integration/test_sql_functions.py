@@ -1,0 +1,438 @@
+"""The SQL functions of sql/functions/ at the SQL level, through psql against a migrated
+throwaway database and without a server: lr_commit_leads (copies of one webhook-id in
+one batch, a queue with no active rep, a busy queue), lr_take_turns (one turn and many)
+and lr_write_assignments (rows and audit rows), and `leadrouter migrate` (it re-creates
+every function, a second run changes nothing, each file of sql/functions/ is what the
+database holds, a database newer than the binary keeps its functions)."""
+
+import json
+import os
+import re
+import select
+import subprocess
+
+import harness
+from harness import LRTestCase, unique
+
+ENV = None
+SQL_DIR = harness.REPO / "sql"
+DECIDED_AT = "2026-01-02T03:04:05.000Z"
+
+
+def setUpModule():
+    global ENV
+    ENV = harness.start_env("sql_functions", servers=0)
+
+
+def tearDownModule():
+    ENV.close()
+
+
+# ------------------------------------------------------------------------- helpers
+
+def q(v):
+    """A SQL literal (NULL for None)."""
+    if v is None:
+        return "NULL"
+    if isinstance(v, (dict, list)):
+        v = json.dumps(v)
+    return "'%s'" % str(v).replace("'", "''")
+
+
+def arr(values, typ):
+    return "ARRAY[%s]::%s[]" % (", ".join(q(v) for v in values), typ)
+
+
+def psql_script(script, check=True, timeout=60):
+    """Runs a script on stdin (every statement's rows are printed, unaligned, tuples
+    only; errors with their SQLSTATE). Returns the CompletedProcess."""
+    p = subprocess.run(["psql", ENV.cluster.url, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
+                        "-v", "VERBOSITY=verbose", "-f", "-"],
+                       input=script, capture_output=True, text=True, timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError("psql failed (%d): %s\nSQL: %s" % (p.returncode, p.stderr, script))
+    return p
+
+
+def set_cycle(queue, reps):
+    """The queue's round-robin cycle is reps in this order (empty: no active rep), turn 0,
+    as reps_store writes it when a rep changes."""
+    script = ["BEGIN;"]
+    for r in reps:
+        script.append("INSERT INTO reps (id, name, segment, active, weight) VALUES (%s, %s, %s,"
+                      " true, 1) ON CONFLICT (id) DO NOTHING;" % (q(r), q(r), q(queue)))
+    script.append("DELETE FROM rr_schedule WHERE segment = %s;" % q(queue))
+    for i, r in enumerate(reps):
+        script.append("INSERT INTO rr_schedule (segment, slot, rep_id) VALUES (%s, %d, %s);"
+                      % (q(queue), i, q(r)))
+    script.append("UPDATE rr_state SET turn = 0, cycle_len = %d WHERE segment = %s;"
+                  % (len(reps), q(queue)))
+    script.append("COMMIT;")
+    psql_script("\n".join(script))
+
+
+def turn(queue):
+    return int(ENV.psql("SELECT turn FROM rr_state WHERE segment = %s" % q(queue)))
+
+
+def lead(queue, mode="round_robin", wid=None, lid=None, sha=None, rep=None, reason="composite"):
+    lid = lid or unique("sl")
+    decision = {"lead_id": lid, "queue": queue, "reason": reason, "composite_queue": queue,
+                "decided_at": DECIDED_AT, "signals": [{"signal": "employee_count", "vote": queue}]}
+    return {"wid": wid or unique("msg"), "sha": sha or unique("sha"), "lid": lid,
+            "domain": lid + ".example", "ets": DECIDED_AT, "data": {"n": 1}, "queue": queue,
+            "mode": mode, "rep": rep, "reason": reason, "composite": queue, "rv": 1,
+            "decision": decision, "actor": "webhook"}
+
+
+def commit_leads_sql(leads, wait=True):
+    col = lambda k: [x[k] for x in leads]  # noqa: E731
+    return ("SELECT json_agg(json_build_object('ord', c.ord, 'status', c.status, 'body', c.body)"
+            " ORDER BY c.ord) FROM lr_commit_leads(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+            " %s, %s, %s, %s) AS c" % (
+                arr(col("wid"), "text"), arr(col("sha"), "text"), arr(col("lid"), "text"),
+                arr(col("domain"), "text"), arr(col("ets"), "timestamptz"),
+                arr(col("data"), "jsonb"), arr(col("queue"), "text"), arr(col("mode"), "text"),
+                arr(col("rep"), "text"), arr(col("reason"), "text"),
+                arr(col("composite"), "text"), arr(col("rv"), "bigint"),
+                arr(col("decision"), "jsonb"), arr(col("actor"), "text"),
+                "true" if wait else "false"))
+
+
+def commit_leads(leads, wait=True):
+    """lr_commit_leads in a transaction of its own: [(status, body or None)] in order."""
+    out = json.loads(ENV.psql(commit_leads_sql(leads, wait)))
+    return [(x["status"], x["body"]) for x in out]
+
+
+def rows(sql):
+    """The rows of a query as a list of dicts (the query's SELECT list is a json object)."""
+    return json.loads(ENV.psql("SELECT coalesce(json_agg(x), '[]') FROM (%s) AS x" % sql))
+
+
+def assignments_of(subject_id):
+    return rows("SELECT subject, subject_id, queue, rep_id, previous_rep_id, reason,"
+                " rules_version, id IS NULL AS unpublished FROM assignments"
+                " WHERE subject_id = %s ORDER BY seq" % q(subject_id))
+
+
+def audit_of(subject_id):
+    return rows("SELECT actor, action, subject_type, subject_id, before, after FROM audit_log"
+                " WHERE subject_id = %s ORDER BY id" % q(subject_id))
+
+
+def written(lid, wid):
+    """Counts of what exists for a lead id and a webhook-id."""
+    return json.loads(ENV.psql(
+        "SELECT json_build_object("
+        " 'leads', (SELECT count(*) FROM leads WHERE id = %(l)s),"
+        " 'webhook_events', (SELECT count(*) FROM webhook_events WHERE webhook_id = %(w)s),"
+        " 'assignments', (SELECT count(*) FROM assignments WHERE subject_id = %(l)s),"
+        " 'reviews', (SELECT count(*) FROM reviews WHERE subject_id = %(l)s),"
+        " 'audit_log', (SELECT count(*) FROM audit_log WHERE subject_id = %(l)s))"
+        % {"l": q(lid), "w": q(wid)}))
+
+
+NOTHING = {"leads": 0, "webhook_events": 0, "assignments": 0, "reviews": 0, "audit_log": 0}
+
+
+def function_files():
+    """[(file name, text)] in the load order of sql/functions.list."""
+    names = []
+    with open(SQL_DIR / "functions.list") as f:
+        for line in f:
+            line = line.split("#", 1)[0].strip()
+            if line:
+                names.append(line)
+    return [(n, (SQL_DIR / "functions" / n).read_text()) for n in names]
+
+
+def declared(text):
+    """The functions a file creates: [(name, body between the $$)]."""
+    return [(m.group(1), m.group(2)) for m in re.finditer(
+        r"CREATE OR REPLACE FUNCTION\s+(\w+)\s*\(.*?\$\$(.*?)\$\$", text, re.S)]
+
+
+# The functions of the service in the database: oid, name, full definition.
+DEFS_SQL = ("SELECT coalesce(jsonb_agg(jsonb_build_object('oid', p.oid::bigint, 'name', p.proname,"
+            " 'def', pg_get_functiondef(p.oid)) ORDER BY p.proname, p.oid), '[]')"
+            " FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace"
+            " AND p.proname LIKE 'lr\\_%'")
+
+
+def defs():
+    return json.loads(ENV.psql(DEFS_SQL))
+
+
+class SqlFunctionsTest(LRTestCase):
+
+    # -- lr_commit_leads --
+
+    def test_copies_of_one_webhook_id_in_one_batch(self):
+        """Copies of one webhook-id in one batch: the first copy routes the lead (201), a
+        copy with the same body gets that answer (200), a copy with another body 409; a
+        second webhook-id for the same lead gets the lead's decision (200); one lead row,
+        one assignment, one turn; the webhook rows store the answers."""
+        reps = [unique("sf-a"), unique("sf-b")]
+        set_cycle("smb", reps)
+        first = lead("smb")
+        same = dict(first)
+        other_body = dict(first, sha=unique("sha"))
+        second_wid = dict(first, wid=unique("msg"), sha=unique("sha"))
+        review = lead("review", mode="none", reason="conflict")
+        res = commit_leads([first, same, other_body, second_wid, review])
+
+        routed = dict(first["decision"], rep_id=reps[0], review_id=None)
+        self.assertEqual([s for s, _ in res], [201, 200, 409, 200, 201], res)
+        self.assertEqual(json.loads(res[0][1]), routed)
+        self.assertEqual(res[1][1], res[0][1])
+        self.assertIsNone(res[2][1])
+        self.assertEqual(res[3][1], res[0][1])
+        review_id = int(ENV.psql("SELECT id FROM reviews WHERE subject_id = %s" % q(review["lid"])))
+        self.assertEqual(json.loads(res[4][1]), dict(review["decision"], rep_id=None,
+                                                     review_id=review_id))
+        self.assertEqual(turn("smb"), 1, "one turn for one lead")
+
+        self.assertEqual(rows("SELECT webhook_id, body_sha256, subject_id, response_status,"
+                              " response_body FROM webhook_events WHERE webhook_id IN (%s, %s)"
+                              " ORDER BY response_status DESC"
+                              % (q(first["wid"]), q(second_wid["wid"]))),
+                         [{"webhook_id": first["wid"], "body_sha256": first["sha"],
+                           "subject_id": first["lid"], "response_status": 201,
+                           "response_body": res[0][1]},
+                          {"webhook_id": second_wid["wid"], "body_sha256": second_wid["sha"],
+                           "subject_id": first["lid"], "response_status": 200,
+                           "response_body": res[0][1]}])
+        self.assertEqual(rows("SELECT id, webhook_id, queue, rep_id, reason, review_id,"
+                              " rules_version, decision FROM leads WHERE id = %s" % q(first["lid"])),
+                         [{"id": first["lid"], "webhook_id": first["wid"], "queue": "smb",
+                           "rep_id": reps[0], "reason": "composite", "review_id": None,
+                           "rules_version": 1, "decision": routed}])
+        self.assertEqual(assignments_of(first["lid"]),
+                         [{"subject": "lead", "subject_id": first["lid"],
+                           "queue": "smb", "rep_id": reps[0], "previous_rep_id": None,
+                           "reason": "composite", "rules_version": 1, "unpublished": True}])
+        self.assertEqual(audit_of(first["lid"]), [
+            {"actor": "webhook", "action": "decision.made", "subject_type": "lead",
+             "subject_id": first["lid"], "before": None, "after": routed},
+            {"actor": "webhook", "action": "assignment.created", "subject_type": "lead",
+             "subject_id": first["lid"], "before": None,
+             "after": {"queue": "smb", "rep_id": reps[0], "reason": "composite",
+                       "review_id": None}}])
+        self.assertEqual(audit_of(review["lid"])[1]["after"],
+                         {"queue": "review", "rep_id": None, "reason": "conflict",
+                          "review_id": review_id})
+
+        # The same delivery again, in a later batch: the stored answers.
+        again = commit_leads([first, other_body, second_wid])
+        self.assertEqual(again, [(200, res[0][1]), (409, None), (200, res[0][1])])
+        self.assertEqual(turn("smb"), 1)
+        self.assertEqual(written(first["lid"], first["wid"]),
+                         {"leads": 1, "webhook_events": 1, "assignments": 1, "reviews": 0,
+                          "audit_log": 2})
+
+    def test_queue_with_no_active_rep(self):
+        """A round-robin lead whose queue has no active rep gets -1 and nothing is written
+        for it (the server decides it again: review, no_active_rep); the other leads of the
+        batch go through. lr_take_turns raises SQLSTATE LR001 for that queue."""
+        set_cycle("strategic", [])
+        smb = [unique("sf-s")]
+        set_cycle("smb", smb)
+        empty, fine = lead("strategic"), lead("smb")
+        res = commit_leads([empty, fine])
+        self.assertEqual(res[0], (-1, None))
+        self.assertEqual(res[1][0], 201)
+        self.assertEqual(json.loads(res[1][1])["rep_id"], smb[0])
+        self.assertEqual(written(empty["lid"], empty["wid"]), NOTHING)
+        self.assertEqual(turn("strategic"), 0)
+        self.assertEqual(written(fine["lid"], fine["wid"])["assignments"], 1)
+
+        p = psql_script("SELECT * FROM lr_take_turns('strategic', 1);", check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("LR001", p.stderr)
+        self.assertIn("no active rep in strategic", p.stderr)
+        self.assertEqual(turn("strategic"), 0)
+
+        # A named-account lead (mode rep) in that queue takes no turn and is routed.
+        named = lead("strategic", mode="rep", rep=smb[0], reason="named_account")
+        self.assertEqual(commit_leads([named])[0][0], 201)
+        self.assertEqual(assignments_of(named["lid"])[0]["rep_id"], smb[0])
+
+    def test_busy_queue(self):
+        """While another transaction holds a queue's turn (its rr_state row lock), a batch
+        sent without waiting answers -2 for that queue's leads and writes nothing for them
+        (no turn taken) while the other queues' leads go through; a batch sent with p_wait
+        waits for the lock (here until lock_timeout); once the lock is gone the lead
+        goes through with the next turn."""
+        smb, mm = [unique("sf-s")], [unique("sf-m")]
+        set_cycle("smb", smb)
+        set_cycle("mid_market", mm)
+        holder = subprocess.Popen(["psql", ENV.cluster.url, "-X", "-q", "-At",
+                                   "-v", "ON_ERROR_STOP=1"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        try:
+            holder.stdin.write("BEGIN;\nSELECT 'locked' FROM rr_state WHERE segment = 'smb'"
+                               " FOR UPDATE;\n")
+            holder.stdin.flush()
+            ready, _, _ = select.select([holder.stdout], [], [], 20)
+            self.assertTrue(ready, "the lock holder did not answer")
+            self.assertEqual(holder.stdout.readline().strip(), "locked")
+
+            busy, other = lead("smb"), lead("mid_market")
+            res = commit_leads([busy, other], wait=False)
+            self.assertEqual(res[0], (-2, None))
+            self.assertEqual(res[1][0], 201)
+            self.assertEqual(json.loads(res[1][1])["rep_id"], mm[0])
+            self.assertEqual(written(busy["lid"], busy["wid"]), NOTHING)
+
+            p = psql_script("SET lock_timeout = '300ms';\n%s;" % commit_leads_sql([busy], True),
+                            check=False)
+            self.assertNotEqual(p.returncode, 0, "p_wait must wait for the turn")
+            self.assertIn("55P03", p.stderr)
+            self.assertEqual(written(busy["lid"], busy["wid"]), NOTHING)
+        finally:
+            if holder.poll() is None:
+                try:
+                    holder.stdin.write("ROLLBACK;\n")
+                    holder.stdin.close()
+                    holder.wait(timeout=20)
+                except Exception:  # noqa: BLE001
+                    holder.kill()
+                    holder.wait(timeout=20)
+        self.assertEqual(turn("smb"), 0, "a busy queue's turn is not taken")
+        res = commit_leads([busy], wait=False)
+        self.assertEqual(res[0][0], 201)
+        self.assertEqual(json.loads(res[0][1])["rep_id"], smb[0])
+        self.assertEqual(turn("smb"), 1)
+
+    # -- lr_take_turns --
+
+    def test_take_turns_one_and_many(self):
+        """lr_take_turns(queue, n): the next n turns in cycle order, k = 1..n; one turn at
+        a time continues where many left off, and so does a batch of leads; n = 0 takes
+        none."""
+        reps = [unique("sf-t%d" % i) for i in range(3)]
+        set_cycle("mid_market", reps)
+        four = ENV.psql("SELECT k || ':' || rep_id FROM lr_take_turns('mid_market', 4)")
+        self.assertEqual(four.splitlines(),
+                         ["1:" + reps[0], "2:" + reps[1], "3:" + reps[2], "4:" + reps[0]])
+        self.assertEqual(turn("mid_market"), 4)
+        self.assertEqual(ENV.psql("SELECT rep_id FROM lr_take_turns('mid_market', 1)"), reps[1])
+        self.assertEqual(ENV.psql("SELECT count(*) FROM lr_take_turns('mid_market', 0)"), "0")
+        self.assertEqual(turn("mid_market"), 5)
+        leads = [lead("mid_market") for _ in range(4)]
+        res = commit_leads(leads)
+        self.assertEqual([json.loads(b)["rep_id"] for _, b in res],
+                         [reps[2], reps[0], reps[1], reps[2]])
+        self.assertEqual(turn("mid_market"), 9)
+        # A rolled-back transaction gives its turns back.
+        psql_script("BEGIN;\nSELECT * FROM lr_take_turns('mid_market', 2);\nROLLBACK;")
+        self.assertEqual(turn("mid_market"), 9)
+
+    # -- lr_write_assignments --
+
+    def test_write_assignments_rows_and_audit(self):
+        """lr_write_assignments writes the rows in array order, unpublished, each with its
+        assignment.created audit row (after = queue, rep_id, reason and the extra keys;
+        before as given), preceded by decision.made when a decision is given; publication
+        numbers them in that order."""
+        rep = unique("sf-w")
+        set_cycle("smb", [rep])
+        lid, oid = unique("sw-l"), unique("sw-o")
+        n = ENV.psql(
+            "SELECT lr_write_assignments('{lead,opportunity}', %s, '{smb,mid_market}', %s, %s,"
+            " '{composite,handoff}', '{1,1}', '{webhook,ops}', %s, %s, %s)" % (
+                arr([lid, oid], "text"), arr([rep, None], "text"), arr([None, rep], "text"),
+                arr([{"d": 1}, None], "jsonb"),
+                arr([None, {"queue": "smb", "rep_id": rep}], "jsonb"),
+                arr([{"review_id": None}, None], "jsonb")))
+        self.assertEqual(n, "2")
+        self.assertEqual(assignments_of(lid) + assignments_of(oid), [
+            {"subject": "lead", "subject_id": lid, "queue": "smb", "rep_id": rep,
+             "previous_rep_id": None, "reason": "composite", "rules_version": 1,
+             "unpublished": True},
+            {"subject": "opportunity", "subject_id": oid, "queue": "mid_market",
+             "rep_id": None, "previous_rep_id": rep, "reason": "handoff", "rules_version": 1,
+             "unpublished": True}])
+        self.assertEqual(rows("SELECT actor, action, subject_type, subject_id, before, after"
+                              " FROM audit_log WHERE subject_id IN (%s, %s) ORDER BY id"
+                              % (q(lid), q(oid))), [
+            {"actor": "webhook", "action": "decision.made", "subject_type": "lead",
+             "subject_id": lid, "before": None, "after": {"d": 1}},
+            {"actor": "webhook", "action": "assignment.created", "subject_type": "lead",
+             "subject_id": lid, "before": None,
+             "after": {"queue": "smb", "rep_id": rep, "reason": "composite", "review_id": None}},
+            {"actor": "ops", "action": "assignment.created", "subject_type": "opportunity",
+             "subject_id": oid, "before": {"queue": "smb", "rep_id": rep},
+             "after": {"queue": "mid_market", "rep_id": None, "reason": "handoff"}}])
+        self.assertEqual(ENV.psql("SELECT lr_write_assignments('{}', '{}', '{}', '{}', '{}',"
+                                  " '{}', '{}', '{}', '{}', '{}', '{}')"), "0")
+        ENV.psql("SELECT lr_publish_assignments()")
+        ids = [int(ENV.psql("SELECT id FROM assignments WHERE subject_id = %s" % q(x)))
+               for x in (lid, oid)]
+        self.assertEqual(ids[1], ids[0] + 1, "published in array order")
+
+    # -- migrate --
+
+    def test_migrate_twice_changes_nothing(self):
+        """A second `leadrouter migrate` leaves every function as it was (same oid, same
+        definition), applies nothing and keeps the schema version; the dropped functions
+        are gone and every function in the database comes from a file."""
+        before = defs()
+        versions = ENV.psql("SELECT string_agg(version::text, ',' ORDER BY version)"
+                            " FROM schema_migrations")
+        p = ENV.cli("migrate")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn('"applied":0', p.stdout + p.stderr)
+        self.assertEqual(defs(), before)
+        self.assertEqual(ENV.psql("SELECT string_agg(version::text, ',' ORDER BY version)"
+                                  " FROM schema_migrations"), versions)
+        names = sorted(d["name"] for d in before)
+        from_files = sorted(n for _, text in function_files() for n, _ in declared(text))
+        self.assertEqual(names, from_files)
+        self.assertNotIn("lr_commit_lead", names)
+        # kept for the previous release's replicas during a rolling update
+        self.assertIn("lr_take_turn", names)
+
+    def test_each_file_is_what_the_database_holds(self):
+        """Every file of sql/functions/ is listed once in sql/functions.list; for each,
+        the database holds its body, and running the file again (in a transaction rolled
+        back) changes no definition."""
+        files = function_files()
+        on_disk = sorted(f for f in os.listdir(SQL_DIR / "functions") if f.endswith(".sql"))
+        self.assertEqual(sorted(n for n, _ in files), on_disk)
+        for name, text in files:
+            fns = declared(text)
+            self.assertTrue(fns, "%s creates no function" % name)
+            for fn, body in fns:
+                self.assertEqual(name, fn + ".sql", "one function per file, named after it")
+                held = ENV.psql("SELECT prosrc FROM pg_proc WHERE proname = %s"
+                                " AND pronamespace = current_schema()::regnamespace" % q(fn))
+                self.assertEqual(held, body.strip(),
+                                 "%s: the database holds another body" % fn)
+            out = psql_script("BEGIN;\n%s;\n%s\n%s;\nROLLBACK;\n" % (DEFS_SQL, text, DEFS_SQL))
+            before, after = out.stdout.strip().splitlines()
+            self.assertEqual(json.loads(after), json.loads(before),
+                             "%s: running it again changes a definition" % name)
+
+    def test_a_newer_schema_keeps_its_functions(self):
+        """When the database is migrated past this binary (a rollback, a straggling
+        replica), `migrate` leaves the functions alone; at the binary's version it
+        re-creates them from its files."""
+        newer = ("CREATE OR REPLACE FUNCTION lr_money(cents bigint) RETURNS numeric"
+                 " LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT round(cents::numeric / 100, 2)"
+                 " /* newer */ $$")
+        body = lambda: ENV.psql("SELECT prosrc FROM pg_proc WHERE proname = 'lr_money'")  # noqa: E731
+        original = body()
+        psql_script("BEGIN;\nINSERT INTO schema_migrations (version, name) VALUES (999999,"
+                    " '999999_newer');\n%s;\nCOMMIT;" % newer)
+        try:
+            p = ENV.cli("migrate")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn("/* newer */", body())
+        finally:
+            ENV.psql("DELETE FROM schema_migrations WHERE version = 999999")
+        p = ENV.cli("migrate")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(body(), original)
