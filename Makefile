@@ -88,6 +88,8 @@ integration: $(B)/leadrouter
 test:
 	$(MAKE) format-check
 	$(MAKE) -j2 all $(B)/unit_tests $(B)/asan/unit_tests
+	sh scripts/check-docs.sh $(B)/leadrouter
+	sh scripts/layers.sh >/dev/null || sh scripts/layers.sh
 	$(MAKE) unit
 	$(MAKE) asan
 	$(MAKE) integration

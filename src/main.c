@@ -26,6 +26,7 @@ static void usage(FILE *out)
           "  migrate                              apply missing schema migrations\n"
           "  token create --role R --name NAME    print a new bearer token (reader|ops|admin)\n"
           "  sign --id ID --timestamp TS          print the v1 webhook signature of stdin\n"
+          "  settings [--markdown]                every setting, its default and range\n"
           "  version                              print the version\n"
           "Settings come from config/leadrouter.conf (or --config, or $LEADROUTER_CONFIG),\n"
           "overridden by LEADROUTER_* environment variables.\n",
@@ -164,6 +165,15 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0) {
         usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "settings") == 0) {
+        bool md = i + 1 < argc && strcmp(argv[i + 1], "--markdown") == 0;
+        if (i + 1 < argc && !md) {
+            fprintf(stderr, "leadrouter settings: unknown argument '%s'\n", argv[i + 1]);
+            return 2;
+        }
+        lr_config_describe(stdout, md);
         return 0;
     }
     struct lr_config cfg;

@@ -4,7 +4,9 @@
 #ifndef LR_CONFIG_CONFIG_H
 #define LR_CONFIG_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "util/log.h"
 
@@ -61,5 +63,9 @@ int lr_config_set(struct lr_config *cfg, const char *key, const char *value, cha
                   size_t errlen);
 
 void lr_config_defaults(struct lr_config *cfg);
+
+/* Every setting with its variable, default, range and help: as text for the command
+ * line, or as the Markdown table docs/operations.md holds (make test compares them). */
+void lr_config_describe(FILE *out, bool markdown);
 
 #endif

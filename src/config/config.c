@@ -229,3 +229,36 @@ int lr_config_load(const char *path, struct lr_config *cfg, char *err, size_t er
     }
     return 0;
 }
+
+/* The range of a number, as it is written in help and docs. */
+static void range_of(const struct lr_setting *st, char *out, size_t size)
+{
+    if (st->type == LR_SET_UINT || st->type == LR_SET_SIZE)
+        snprintf(out, size, "%lu-%lu", st->lo, st->hi);
+    else if (st->type == LR_SET_LISTEN)
+        snprintf(out, size, "host:port");
+    else if (st->type == LR_SET_LOG_LEVEL)
+        snprintf(out, size, "debug|info|warn|error");
+    else
+        snprintf(out, size, "text");
+}
+
+void lr_config_describe(FILE *out, bool markdown)
+{
+    if (markdown)
+        fputs("| setting | environment | default | range | what it does |\n"
+              "|---|---|---|---|---|\n",
+              out);
+    for (size_t i = 0; i < sizeof SETTINGS / sizeof *SETTINGS; i++) {
+        const struct lr_setting *st = &SETTINGS[i];
+        char range[64];
+        range_of(st, range, sizeof range);
+        const char *def = st->def[0] ? st->def : "(none)";
+        if (markdown)
+            fprintf(out, "| `%s` | `%s` | `%s` | %s | %s |\n", st->name, st->env, def, range,
+                    st->help);
+        else
+            fprintf(out, "  %-30s %s\n  %-30s default %s, %s (%s)\n", st->name, st->help, "", def,
+                    range, st->env);
+    }
+}

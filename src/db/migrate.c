@@ -53,6 +53,51 @@ static enum lr_db_status load_functions(struct lr_db_conn *c, char *err, size_t 
     return LR_DB_OK;
 }
 
+/* One migration, serialised across replicas by the lock, the applied check repeated
+ * under it; the last one commits together with the functions. */
+struct step {
+    const struct lr_migration *m; /* NULL: only the functions */
+    bool last;
+    bool applied;
+    char *err;
+    size_t errlen;
+};
+
+static enum lr_db_status step_tx(struct lr_db_conn *c, void *arg)
+{
+    struct step *st = arg;
+    st->applied = false;
+    enum lr_db_status s = lr_db_simple(c, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")");
+    if (s != LR_DB_OK) {
+        snprintf(st->err, st->errlen, "locking: %s", c->last_error);
+        return s;
+    }
+    if (st->m == NULL)
+        return load_functions(c, st->err, st->errlen);
+    char v[32];
+    snprintf(v, sizeof v, "%lld", (long long)st->m->version);
+    const char *p1[] = {v};
+    const char *p2[] = {v, st->m->name};
+    PGresult *r = NULL;
+    if ((s = lr_db_exec(c, &APPLIED, p1, &r)) != LR_DB_OK) {
+        snprintf(st->err, st->errlen, "checking %s: %s", st->m->name, c->last_error);
+        return s;
+    }
+    bool done = PQntuples(r) > 0;
+    PQclear(r);
+    if (done)
+        return LR_DB_OK; /* another replica applied it; the commit ends an empty transaction */
+    if ((s = lr_db_simple(c, st->m->sql)) != LR_DB_OK ||
+        (s = lr_db_exec(c, &RECORD, p2, NULL)) != LR_DB_OK) {
+        snprintf(st->err, st->errlen, "applying %s: %s", st->m->name, c->last_error);
+        return s;
+    }
+    if (st->last && (s = load_functions(c, st->err, st->errlen)) != LR_DB_OK)
+        return s;
+    st->applied = true;
+    return LR_DB_OK;
+}
+
 enum lr_db_status lr_migrate(struct lr_db_conn *c, unsigned *applied, char *err, size_t errlen)
 {
     *applied = 0;
@@ -66,61 +111,18 @@ enum lr_db_status lr_migrate(struct lr_db_conn *c, unsigned *applied, char *err,
         return s;
     }
     for (unsigned i = 0; i < lr_migration_count; i++) {
-        const struct lr_migration *m = &lr_migrations[i];
-        char v[32];
-        snprintf(v, sizeof v, "%lld", (long long)m->version);
-        const char *p1[] = {v};
-        const char *p2[] = {v, m->name};
-        PGresult *r = NULL;
-        /* One transaction per migration, serialised across replicas by the lock;
-         * the applied check is repeated under the lock. */
-        if ((s = lr_db_begin(c)) != LR_DB_OK ||
-            (s = lr_db_simple(c, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")")) != LR_DB_OK ||
-            (s = lr_db_exec(c, &APPLIED, p1, &r)) != LR_DB_OK) {
-            snprintf(err, errlen, "checking %s: %s", m->name, c->last_error);
-            lr_db_rollback(c);
+        struct step st = {&lr_migrations[i], i + 1 == lr_migration_count, false, err, errlen};
+        if ((s = lr_db_run_tx(c, step_tx, &st)) != LR_DB_OK)
             return s;
+        if (st.applied) {
+            (*applied)++;
+            functions_loaded = st.last;
         }
-        bool done = PQntuples(r) > 0;
-        PQclear(r);
-        if (done) {
-            lr_db_rollback(c);
-            continue;
-        }
-        if ((s = lr_db_simple(c, m->sql)) != LR_DB_OK ||
-            (s = lr_db_exec(c, &RECORD, p2, NULL)) != LR_DB_OK) {
-            snprintf(err, errlen, "applying %s: %s", m->name, c->last_error);
-            lr_db_rollback(c);
-            return s;
-        }
-        /* The last migration commits together with the functions. */
-        bool last = i + 1 == lr_migration_count;
-        if (last && (s = load_functions(c, err, errlen)) != LR_DB_OK) {
-            lr_db_rollback(c);
-            return s;
-        }
-        if ((s = lr_db_commit(c)) != LR_DB_OK) {
-            snprintf(err, errlen, "applying %s: %s", m->name, c->last_error);
-            lr_db_rollback(c);
-            return s;
-        }
-        functions_loaded = last;
-        (*applied)++;
     }
     if (functions_loaded)
         return LR_DB_OK;
     /* Nothing to apply (or the last migration was applied by another replica): the
      * functions in a transaction of their own, under the same lock. */
-    if ((s = lr_db_begin(c)) != LR_DB_OK ||
-        (s = lr_db_simple(c, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")")) != LR_DB_OK) {
-        snprintf(err, errlen, "locking for the functions: %s", c->last_error);
-        lr_db_rollback(c);
-        return s;
-    }
-    s = load_functions(c, err, errlen);
-    if (s == LR_DB_OK && (s = lr_db_commit(c)) != LR_DB_OK)
-        snprintf(err, errlen, "committing the functions: %s", c->last_error);
-    if (s != LR_DB_OK)
-        lr_db_rollback(c);
-    return s;
+    struct step fn = {NULL, false, false, err, errlen};
+    return lr_db_run_tx(c, step_tx, &fn);
 }

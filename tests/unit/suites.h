@@ -11,6 +11,8 @@ Suite *period_suite(void);
 Suite *rules_suite(void);
 Suite *money_suite(void);
 Suite *json_suite(void);
+Suite *time_suite(void);
+Suite *utf8_suite(void);
 Suite *webhook_suite(void);
 Suite *csv_suite(void);
 Suite *json_array_suite(void);
@@ -19,14 +21,22 @@ Suite *config_suite(void);
 Suite *event_input_suite(void);
 Suite *types_suite(void);
 Suite *buf_suite(void);
-Suite *opportunity_suite(void);
+Suite *opportunity_moves_suite(void);
+Suite *opportunity_credit_suite(void);
+Suite *opportunity_decision_suite(void);
 Suite *rules_validator_suite(void);
 Suite *redecide_suite(void);
 Suite *db_limits_suite(void);
+Suite *db_pool_suite(void);
 Suite *problem_suite(void);
 
 Suite *conns_suite(void);
 
 Suite *rep_change_suite(void);
+
+Suite *routes_suite(void);
+Suite *batcher_suite(void);
+
+Suite *db_tx_suite(void);
 
 #endif
