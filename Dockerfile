@@ -4,6 +4,7 @@ FROM debian:12-slim AS build
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       build-essential pkg-config libmicrohttpd-dev libjansson-dev libpq-dev libssl-dev \
+      libcurl4-openssl-dev libxml2-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -17,7 +18,7 @@ RUN make all
 FROM debian:12-slim
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      libmicrohttpd12 libjansson4 libpq5 libssl3 ca-certificates \
+      libmicrohttpd12 libjansson4 libpq5 libssl3 libcurl4 libxml2 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/leadrouter /usr/local/bin/leadrouter
 COPY config/container.conf /etc/leadrouter/leadrouter.conf

@@ -4,9 +4,9 @@
 CC      ?= cc
 # The build folder; a second checkout of the work (or a parallel build) may use another.
 B       ?= build
-PKGS    := libmicrohttpd jansson libpq openssl
+PKGS    := libmicrohttpd jansson libpq openssl libcurl libxml-2.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I/usr/include/postgresql
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd -ljansson -lpq -lssl -lcrypto)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd -ljansson -lpq -lssl -lcrypto -lcurl -lxml2)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla \

@@ -2,7 +2,8 @@
 # Installs the Debian packages leadrouter builds, tests and runs with, when missing.
 set -eu
 PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libpq-dev check \
-postgresql postgresql-contrib libssl-dev wrk python3 clang-format curl ca-certificates"
+postgresql postgresql-contrib libssl-dev libcurl4-openssl-dev libxml2-dev wrk python3 clang-format curl \
+ca-certificates"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -4,20 +4,21 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "config/version.h"
 #include "service/batcher.h"
 #include "service/lead.h"
+#include "service/writeback.h"
 #include "db/migrations.h"
 #include "db/pool.h"
 #include "api/admit.h"
 #include "api/app.h"
 #include "api/auth.h"
+#include "api/observe.h"
 #include "http/server.h"
 #include "util/buf.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/webhook.h"
-
-#define LR_VERSION "0.1.0"
 
 static void usage(FILE *out)
 {
@@ -125,8 +126,10 @@ static int cmd_serve(const struct lr_config *cfg)
                NULL);
         return 1;
     }
-    const struct lr_db_limits limits = {cfg->db_acquire_timeout_ms, cfg->db_statement_timeout_ms,
-                                        cfg->db_connect_timeout_sec, cfg->db_tcp_user_timeout_ms};
+    struct lr_db_limits limits = {cfg->db_acquire_timeout_ms, cfg->db_statement_timeout_ms,
+                                  cfg->db_connect_timeout_sec, cfg->db_tcp_user_timeout_ms};
+    /* Every serving connection tells lr_write_assignments where to queue deliveries. */
+    snprintf(limits.writeback, sizeof limits.writeback, "%s", cfg->writeback);
     app.pool = lr_db_pool_new(cfg->database_url, cfg->db_pool_size, &limits);
     if (app.pool == NULL)
         return 1;
@@ -139,8 +142,26 @@ static int cmd_serve(const struct lr_config *cfg)
     }
     atomic_init(&app.draining, false);
     atomic_init(&app.bulk_loads, 0);
+    /* The counters of /metrics: large, and alive as long as the server. */
+    struct lr_observe *observe = malloc(sizeof *observe);
+    if (observe != NULL)
+        lr_observe_init(observe);
+    app.observe = observe;
+    char err[512];
+    if (lr_writeback_start(cfg, cfg->database_url, &limits, &app.writeback, err, sizeof err)) {
+        lr_log(LR_LOG_ERROR, "write-back not started", json_pack("{s:s}", "error", err));
+        free(observe);
+        lr_batcher_free(app.batcher);
+        lr_db_pool_free(app.pool);
+        return 1;
+    }
     struct lr_http_handler handler = lr_api_http_handler(&app);
     int rc = lr_serve(&app.cfg, &handler, &app.draining);
+    /* After the drain: requests served until then may still have queued deliveries. */
+    lr_writeback_stop(app.writeback);
+    app.writeback = NULL;
+    app.observe = NULL;
+    free(observe);
     lr_batcher_free(app.batcher);
     lr_db_pool_free(app.pool);
     return rc == 0 ? 0 : 1;

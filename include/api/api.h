@@ -39,5 +39,18 @@ LR_HANDLER(lr_api_rules_put);
 LR_HANDLER(lr_api_simulate);
 /* api/stats.c */
 LR_HANDLER(lr_api_stats);
+/* api/crm_hubspot.c, api/crm_salesforce.c, api/crm_pipedrive.c, api/crm_mapping.c */
+LR_HANDLER(lr_api_crm_hubspot_contacts);
+LR_HANDLER(lr_api_crm_hubspot_deals);
+LR_HANDLER(lr_api_crm_salesforce);
+LR_HANDLER(lr_api_crm_pipedrive);
+LR_HANDLER(lr_api_crm_mapping_get);
+LR_HANDLER(lr_api_crm_mapping_put);
+
+/* api/deliveries.c */
+LR_HANDLER(lr_api_deliveries_list);
+LR_HANDLER(lr_api_delivery_retry);
+/* api/metrics.c */
+LR_HANDLER(lr_api_metrics);
 
 #endif

@@ -27,6 +27,7 @@ enum lr_problem_type {
     LR_PROBLEM_NO_POACHING,                /* 409 */
     LR_PROBLEM_NAMED_OWNER_SEGMENT,        /* 409 */
     LR_PROBLEM_REVIEW_ALREADY_RESOLVED,    /* 409 */
+    LR_PROBLEM_DELIVERY_NOT_DEAD,          /* 409 */
     LR_PROBLEM_NO_ACTIVE_REP,              /* 409 */
     LR_PROBLEM_BODY_TOO_LARGE,             /* 413 */
     LR_PROBLEM_UNSUPPORTED_MEDIA_TYPE,     /* 415 */

@@ -14,6 +14,7 @@ typedef void (*lr_handler)(struct lr_app *app, struct lr_request *req, struct lr
 enum lr_body_kind {
     LR_BODY_JSON, /* up to max_body_bytes, held in memory */
     LR_BODY_BULK, /* up to max_bulk_bytes, spooled to disk; one bulk load at a time */
+    LR_BODY_CRM,  /* a CRM adapter's request: up to crm_max_body_bytes, held in memory */
 };
 
 struct lr_route {

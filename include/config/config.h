@@ -20,20 +20,36 @@ struct lr_config {
     unsigned db_pool_size;    /* PostgreSQL connections held by one process */
     unsigned max_connections; /* HTTP connections served at once */
     unsigned max_connections_per_ip;
-    unsigned max_bulk_loads;           /* bulk loads in progress at once, per process */
-    unsigned header_timeout_sec;       /* from connection (or previous answer) to full headers */
-    unsigned request_timeout_sec;      /* from full headers to full body, ordinary routes */
-    unsigned bulk_request_timeout_sec; /* the same for bulk loads */
-    unsigned idle_timeout_sec;         /* a keep-alive connection with nothing to say */
-    unsigned drain_seconds;            /* how long SIGTERM waits for requests in flight */
-    unsigned shutdown_delay_sec;       /* SIGTERM: readyz 503 while still serving */
-    unsigned retry_after_sec;          /* Retry-After on 503 */
-    unsigned db_acquire_timeout_ms;    /* wait for a free pooled connection */
-    unsigned db_statement_timeout_ms;  /* server- and client-side deadline of one statement */
-    unsigned db_connect_timeout_sec;   /* libpq connect_timeout */
-    unsigned db_tcp_user_timeout_ms;   /* unacknowledged data on a dead link */
-    unsigned readyz_timeout_ms;        /* /readyz answers within this */
-    unsigned batch_max;                /* leads committed in one transaction at most */
+    unsigned max_bulk_loads;            /* bulk loads in progress at once, per process */
+    unsigned header_timeout_sec;        /* from connection (or previous answer) to full headers */
+    unsigned request_timeout_sec;       /* from full headers to full body, ordinary routes */
+    unsigned bulk_request_timeout_sec;  /* the same for bulk loads */
+    unsigned idle_timeout_sec;          /* a keep-alive connection with nothing to say */
+    unsigned drain_seconds;             /* how long SIGTERM waits for requests in flight */
+    unsigned shutdown_delay_sec;        /* SIGTERM: readyz 503 while still serving */
+    unsigned retry_after_sec;           /* Retry-After on 503 */
+    unsigned db_acquire_timeout_ms;     /* wait for a free pooled connection */
+    unsigned db_statement_timeout_ms;   /* server- and client-side deadline of one statement */
+    unsigned db_connect_timeout_sec;    /* libpq connect_timeout */
+    unsigned db_tcp_user_timeout_ms;    /* unacknowledged data on a dead link */
+    unsigned readyz_timeout_ms;         /* /readyz answers within this */
+    unsigned batch_max;                 /* leads committed in one transaction at most */
+    char writeback[16];                 /* none, webhook, hubspot, salesforce, pipedrive */
+    char writeback_url[1024];           /* the destination's base URL (webhook: the URL) */
+    char writeback_token[1024];         /* bearer / API token of the CRM destinations */
+    char writeback_secret[512];         /* Standard Webhooks secret of the webhook */
+    char writeback_retry_schedule[512]; /* seconds after the first try, comma-separated */
+    unsigned writeback_timeout_sec;     /* one delivery attempt */
+    unsigned writeback_concurrency;     /* deliveries in flight at once, per replica */
+    unsigned writeback_lease_sec;       /* a claimed row is this replica's for this long */
+    /* CRM adapters (SPEC 3.5); an adapter whose secret is empty answers 404 */
+    char public_url[1024];        /* scheme://host[:port] the CRMs post to (HubSpot signs it) */
+    char hubspot_app_secret[512]; /* HubSpot app's client secret (X-HubSpot-Signature-v3) */
+    char salesforce_org_id[64];   /* the OrganizationId outbound messages must carry */
+    char salesforce_token[512];   /* the token query parameter of the endpoint URL */
+    char pipedrive_user[256];     /* HTTP Basic user of Pipedrive's webhooks */
+    char pipedrive_password[512]; /* ... and its password */
+    size_t crm_max_body_bytes;    /* largest body of a CRM adapter request */
     enum lr_log_level log_level;
 };
 
@@ -63,6 +79,10 @@ int lr_config_set(struct lr_config *cfg, const char *key, const char *value, cha
                   size_t errlen);
 
 void lr_config_defaults(struct lr_config *cfg);
+
+/* The retry schedule as seconds after the first try: how many (1..cap), or -1 when it
+ * is not 1 or more non-decreasing whole numbers. */
+int lr_config_retry_schedule(const struct lr_config *cfg, unsigned *out, size_t cap);
 
 /* Every setting with its variable, default, range and help: as text for the command
  * line, or as the Markdown table docs/operations.md holds (make test compares them). */

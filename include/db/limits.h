@@ -14,6 +14,9 @@ struct lr_db_limits {
     unsigned statement_timeout_ms; /* 0: neither statement_timeout nor a client deadline */
     unsigned connect_timeout_sec;  /* connecting, including the session's SET */
     unsigned tcp_user_timeout_ms;  /* 0: the kernel's */
+    /* The replica's write-back destination (SPEC 3.6), set on the session as
+     * leadrouter.writeback for lr_write_assignments: "" or "none" writes no outbox row. */
+    char writeback[16];
 };
 
 /* What CLI commands get: migrations may run for as long as they need. */
@@ -53,7 +56,8 @@ struct lr_db_params {
 void lr_db_params_build(struct lr_db_params *p, const char *conninfo, const struct lr_db_limits *l);
 
 /* The statement that sets a new session up: UTC timestamps and, for serving
- * connections, statement_timeout. -1 when it does not fit in len. */
+ * connections, statement_timeout and leadrouter.writeback. -1 when it does not fit in
+ * len, or writeback is none of "", none, webhook, hubspot, salesforce, pipedrive. */
 int lr_db_session_sql(const struct lr_db_limits *l, char *out, size_t len);
 
 #endif

@@ -14,6 +14,11 @@ struct lr_rep {
     enum lr_segment segment;
     bool active;
     int weight;
+    /* The rep's user or owner id in the CRM, for write-back (SPEC 3.3): set when
+     * has_crm_owner_id and crm_owner_id[0]; cleared when has_crm_owner_id and empty;
+     * left as stored when !has_crm_owner_id. */
+    bool has_crm_owner_id;
+    char crm_owner_id[LR_ID_MAX + 1];
 };
 
 /* Locks every segment's turn state, in one fixed order, so that two changes never wait

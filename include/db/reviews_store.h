@@ -46,4 +46,7 @@ enum lr_db_status lr_review_mark_resolved(struct lr_db_conn *c, int64_t id, cons
                                           enum lr_segment queue, const char *rep, const char *note,
                                           char **json);
 
+/* Open review items and the age in seconds of the oldest (0 when none). */
+enum lr_db_status lr_review_backlog(struct lr_db_conn *c, int64_t *open, double *oldest_age);
+
 #endif

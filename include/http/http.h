@@ -25,6 +25,8 @@ struct lr_request {
     enum lr_role role;      /* of the bearer token, once authenticated */
     char actor[1100];       /* who: "token:<name>" or "webhook:<id>" (255 characters of UTF-8) */
     const void *route;      /* the handler's route, set when the request is admitted */
+    const char *route_name; /* its template ("/v1/leads/{}"), for logs and metrics */
+    char request_id[72];    /* from X-Request-Id when sent and plain, else made up */
     unsigned handler_marks; /* the handler's own notes on this request (e.g. a slot held) */
     void *conn;             /* transport handle for header and query look-ups */
 };
@@ -36,6 +38,7 @@ struct lr_response {
     const char *content_type;
     unsigned retry_after; /* seconds; 0 = no header */
     char location[512];
+    const char *problem; /* the problem type's slug of an error answer, for the log */
 };
 
 /* Header and query parameter look-ups; NULL when absent. */

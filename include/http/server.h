@@ -36,8 +36,9 @@ struct lr_http_handler {
     /* The answer to a refusal. */
     void (*refuse)(void *ctx, struct lr_request *req, enum lr_http_refusal why,
                    struct lr_response *resp);
-    /* The request is over, answered or not (whatever admit reserved is given back). */
-    void (*done)(void *ctx, struct lr_request *req);
+    /* The request is over, answered or not (whatever admit reserved is given back):
+     * status is what was answered (0: nothing), seconds since its head. */
+    void (*done)(void *ctx, struct lr_request *req, unsigned status, double seconds);
 };
 
 /* Blocks SIGTERM and SIGINT in the calling thread and so in every thread it creates

@@ -56,6 +56,11 @@ void lr_route_lead(const struct lr_rules *r, const struct lr_lead_facts *ev,
                    const struct lr_account_facts *acct, const struct lr_named_facts *named,
                    struct lr_decision *out);
 
+/* The same from signals already merged (an opportunity merges its own way);
+ * account_matched: an enrichment row was found. */
+void lr_route_signals(const struct lr_signal signals[LR_SIGNAL_COUNT], bool account_matched,
+                      const struct lr_named_facts *named, struct lr_decision *out);
+
 /* The round robin found no active rep in queue: the lead goes to review. */
 void lr_decision_no_active_rep(struct lr_decision *d);
 

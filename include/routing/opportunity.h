@@ -16,8 +16,17 @@ enum lr_opp_close {
     LR_OPP_LOST, /* stage closed_lost */
 };
 
-/* closed_won and closed_lost close an opportunity; any other stage (or none) is open. */
-enum lr_opp_close lr_opp_stage_close(const char *stage);
+/* A stage in the rules' closed_won_stages or closed_lost_stages (compared after
+ * lr_stage_normalize) closes an opportunity; any other stage (or none) is open. */
+enum lr_opp_close lr_opp_stage_close(const struct lr_rules *r, const char *stage);
+
+/* SPEC 2.8: a deal's own values are its signals. Its acv (expected_acv) and employee
+ * count win over the account's modeled values, source event; enrichment fills only
+ * what the deal lacks (the fit score, and acv or employee count when the deal has
+ * none). */
+void lr_opp_signals(const struct lr_rules *r, struct lr_opt_i64 acv_cents,
+                    struct lr_opt_i64 employees, const struct lr_account_facts *acct,
+                    struct lr_signal out[LR_SIGNAL_COUNT]);
 
 /* What the automatic rules look at: the deal's own values and its current owner. */
 struct lr_opp_snapshot {

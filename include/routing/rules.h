@@ -13,6 +13,9 @@ struct lr_band {
     int64_t strategic_min;
 };
 
+#define LR_RULES_MAX_STAGES 32
+#define LR_RULES_STAGE_MAX 128
+
 struct lr_rules {
     int64_t version;                       /* 0 until stored */
     struct lr_band bands[LR_SIGNAL_COUNT]; /* the ACV band is in cents */
@@ -25,6 +28,11 @@ struct lr_rules {
     int32_t finder_credit_bp;  /* finder's share of that commission */
     int64_t finder_credit_cap_cents;
     bool no_poaching;
+    /* The CRM's own names of the closing stages (SPEC 2.8), as the document gives them;
+     * compared after lr_stage_normalize. */
+    size_t won_stage_count, lost_stage_count;
+    char won_stages[LR_RULES_MAX_STAGES][LR_RULES_STAGE_MAX + 1];
+    char lost_stages[LR_RULES_MAX_STAGES][LR_RULES_STAGE_MAX + 1];
 };
 
 #define LR_RULES_MAX_FREEMAIL 1000
@@ -48,6 +56,15 @@ int lr_rules_from_json(const json_t *doc, const json_t *lits, struct lr_rules *o
 /* The document form of the rules (without the version). Money values are
  * lr_json_money markers: serialise with lr_json_dumps. */
 json_t *lr_rules_to_json(const struct lr_rules *r);
+
+/* A stage name as the rules compare it: lower-cased, spaces and hyphens turned into
+ * '_', then every '_' removed ("Closed Won", "closed-won" and "closedwon" are one).
+ * out has at least strlen(in) + 1 bytes. */
+void lr_stage_normalize(const char *in, char *out);
+
+/* Which closing list holds stage (after normalising both): 1 won, 2 lost, 0 neither
+ * (or stage NULL). */
+int lr_rules_stage_closes(const struct lr_rules *r, const char *stage);
 
 bool lr_rules_is_freemail(const struct lr_rules *r, const char *domain);
 

@@ -55,6 +55,11 @@ struct lr_event_outcome {
     enum lr_db_status s;
     int status;
     char *body; /* owned */
+    /* A decision made by this delivery (not a replay, not an ignored update), for the
+     * counters of /metrics. */
+    bool decided;
+    enum lr_segment queue;
+    enum lr_reason reason;
 };
 
 #endif

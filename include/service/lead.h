@@ -8,13 +8,15 @@
 #include "db/pool.h"
 #include "service/batcher.h"
 #include "service/event.h"
+#include "util/metrics.h"
 
 /* How many lanes the lead path's batcher needs (lr_batcher_new). */
 unsigned lr_lead_lanes(void);
 
 /* Routes one lead: through batcher when there is one, else alone on a connection of
- * pool. */
+ * pool. batch_sizes (may be NULL) observes the size of each commit the lead is part of. */
 void lr_service_lead(struct lr_db_pool *pool, struct lr_batcher *batcher,
-                     const struct lr_envelope *env, struct lr_event_outcome *out);
+                     struct lr_histogram *batch_sizes, const struct lr_envelope *env,
+                     struct lr_event_outcome *out);
 
 #endif

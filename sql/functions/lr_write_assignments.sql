@@ -13,12 +13,26 @@
 --       {"queue", "rep_id", "reason"} of the assignment (NULL: none added).
 -- Returns the number of assignments written. Publication (the public id) is
 -- lr_publish_assignments'.
+--
+-- Write-back (SPEC 3.6): when the session's leadrouter.writeback names a destination
+-- (set on every serving connection from the replica's configuration, db/limits.c), each
+-- assignment also gets its outbox row in this transaction, so no commit loses its
+-- delivery: a CRM destination only those with a rep, the webhook every one (review
+-- placements too). Only the newest owner of a subject matters: older pending rows of
+-- the subject that are not on the wire (no lease, or a lease that has passed) become
+-- superseded; one that is on the wire is left alone, and the claim (db/outbox_store.c)
+-- makes the new row wait for it. Two entries of one subject in one call both stay
+-- pending and go in order. A NOTIFY on leadrouter_outbox wakes the delivery workers at
+-- commit. Unset, '' or 'none': no outbox row, no NOTIFY.
 CREATE OR REPLACE FUNCTION lr_write_assignments(
     p_subject text[], p_subject_id text[], p_queue text[], p_rep_id text[],
     p_previous_rep_id text[], p_reason text[], p_rules_version bigint[], p_actor text[],
     p_decision jsonb[], p_before jsonb[], p_audit jsonb[])
 RETURNS integer
 LANGUAGE plpgsql AS $$
+DECLARE
+    v_dest text := nullif(nullif(current_setting('leadrouter.writeback', true), ''), 'none');
+    v_queued integer;
 BEGIN
     WITH a AS (
         SELECT u.ord, u.subject, u.sid, u.queue, u.rep, u.prev, u.reason, u.rv, u.actor,
@@ -35,14 +49,50 @@ BEGIN
                                  rules_version)
         SELECT a.subject, a.sid, a.queue, a.rep, a.prev, a.reason, a.rv
         FROM a ORDER BY a.ord
+        RETURNING assignments.seq, assignments.subject, assignments.subject_id,
+                  assignments.rep_id
+    ),
+    ins_outbox AS (
+        INSERT INTO outbox (assignment_seq, subject, subject_id, destination)
+        SELECT i.seq, i.subject, i.subject_id, v_dest
+        FROM ins_assignment i
+        WHERE v_dest IS NOT NULL AND (v_dest = 'webhook' OR i.rep_id IS NOT NULL)
+        ORDER BY i.seq
+        RETURNING outbox.subject, outbox.subject_id
+    ),
+    -- The statement's snapshot does not see the rows inserted just above. The older
+    -- rows are found by one probe of outbox_subject per new row (OFFSET 0 keeps the
+    -- LATERAL a parameterised scan, ARRAY() hands the ids to outbox_pkey): the plan
+    -- must never scan every pending row, which a CRM outage makes many. "Not final"
+    -- rather than status = 'pending' below, so that the partial indexes on pending rows
+    -- never look cheaper than outbox_pkey (stale statistics make them look tiny); a row
+    -- a claim leased meanwhile is rechecked after its lock and left alone.
+    superseded AS (
+        UPDATE outbox o SET status = 'superseded', updated_at = now()
+        WHERE o.id = ANY (ARRAY(
+                  SELECT old.id FROM ins_outbox n
+                  CROSS JOIN LATERAL (
+                      SELECT p.id FROM outbox p
+                      WHERE p.subject = n.subject AND p.subject_id = n.subject_id
+                        AND p.status = 'pending'
+                      OFFSET 0) AS old))
+          AND o.status NOT IN ('delivered', 'dead', 'superseded') AND o.destination = v_dest
+          AND (o.lease_until IS NULL OR o.lease_until <= now())
+    ),
+    ins_audit AS (
+        INSERT INTO audit_log (actor, action, subject_type, subject_id, before, after)
+        SELECT a.actor, e.action, a.subject, a.sid,
+               CASE e.k WHEN 1 THEN NULL ELSE a.before END,
+               CASE e.k WHEN 1 THEN a.decision ELSE a.after END
+        FROM a CROSS JOIN (VALUES (1, 'decision.made'), (2, 'assignment.created'))
+             AS e(k, action)
+        WHERE e.k = 2 OR a.decision IS NOT NULL
+        ORDER BY a.ord, e.k
     )
-    INSERT INTO audit_log (actor, action, subject_type, subject_id, before, after)
-    SELECT a.actor, e.action, a.subject, a.sid,
-           CASE e.k WHEN 1 THEN NULL ELSE a.before END,
-           CASE e.k WHEN 1 THEN a.decision ELSE a.after END
-    FROM a CROSS JOIN (VALUES (1, 'decision.made'), (2, 'assignment.created')) AS e(k, action)
-    WHERE e.k = 2 OR a.decision IS NOT NULL
-    ORDER BY a.ord, e.k;
+    SELECT count(*) INTO v_queued FROM ins_outbox;
+    IF v_queued > 0 THEN
+        PERFORM pg_notify('leadrouter_outbox', '');
+    END IF;
     RETURN coalesce(cardinality(p_subject_id), 0);
 END
 $$;

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "api/auth.h"
+#include "api/observe.h"
 #include "api/problem.h"
 #include "api/routes.h"
 #include "util/json.h"
@@ -78,6 +79,8 @@ static void admit(void *ctx, struct lr_request *req, struct lr_http_admission *a
 {
     struct lr_app *app = ctx;
     snprintf(req->actor, sizeof req->actor, "anonymous");
+    if (app->observe != NULL)
+        atomic_fetch_add(&app->observe->in_flight, 1);
     adm->body_limit = app->cfg.max_body_bytes;
     /* HEAD is GET without the body; libmicrohttpd leaves the body out. */
     const char *lookup = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
@@ -92,10 +95,13 @@ static void admit(void *ctx, struct lr_request *req, struct lr_http_admission *a
         return;
     }
     req->route = route;
+    req->route_name = route->pattern;
     if (!url_text_ok(req, resp))
         return;
     bool bulk = route->body == LR_BODY_BULK;
-    adm->body_limit = bulk ? app->cfg.max_bulk_bytes : app->cfg.max_body_bytes;
+    adm->body_limit = bulk                         ? app->cfg.max_bulk_bytes
+                      : route->body == LR_BODY_CRM ? app->cfg.crm_max_body_bytes
+                                                   : app->cfg.max_body_bytes;
     if (route->role != LR_ROLE_NONE) {
         lr_authenticate(app, req, resp, route->role);
         if (resp->status != 0)
@@ -147,9 +153,17 @@ static void refuse(void *ctx, struct lr_request *req, enum lr_http_refusal why,
                                 "the server cannot store the body now");
 }
 
-static void done(void *ctx, struct lr_request *req)
+static void done(void *ctx, struct lr_request *req, unsigned status, double seconds)
 {
     struct lr_app *app = ctx;
+    if (app->observe != NULL) {
+        size_t n;
+        const struct lr_route *table = lr_routes(&n);
+        const struct lr_route *route = req->route;
+        atomic_fetch_sub(&app->observe->in_flight, 1);
+        lr_observe_request(app->observe, route ? (int)(route - table) : -1, req->method, status,
+                           seconds);
+    }
     if (req->handler_marks & HOLDS_BULK_SLOT) {
         req->handler_marks &= ~HOLDS_BULK_SLOT;
         atomic_fetch_sub(&app->bulk_loads, 1);

@@ -8,6 +8,7 @@
 
 #include "api/api.h"
 #include "api/events.h"
+#include "api/observe.h"
 #include "service/lead.h"
 #include "service/opportunity.h"
 #include "api/problem.h"
@@ -111,10 +112,14 @@ void lr_api_events_post(struct lr_app *app, struct lr_request *req, struct lr_re
     env.actor = req->actor;
     struct lr_event_outcome out;
     if (env.ev.type == LR_EVENT_LEAD_CREATED)
-        lr_service_lead(app->pool, app->batcher, &env, &out);
+        lr_service_lead(app->pool, app->batcher, app->observe ? &app->observe->lead_batch : NULL,
+                        &env, &out);
     else
         lr_service_opportunity(app->pool, &env, &out);
+    bool opportunity = env.ev.type != LR_EVENT_LEAD_CREATED;
     lr_event_free(&env.ev);
+    if (out.s == LR_DB_OK && out.decided && app->observe != NULL)
+        lr_observe_decision(app->observe, opportunity, out.queue, out.reason);
     if (out.s != LR_DB_OK)
         lr_problem_db(resp, app, out.s);
     else if (out.status == 409 || out.body == NULL)

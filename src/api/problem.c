@@ -23,6 +23,7 @@ static const struct lr_problem_def PROBLEMS[LR_PROBLEM_COUNT] = {
     [LR_PROBLEM_NAMED_OWNER_SEGMENT] = {409, "named-owner-segment", "Conflict"},
     [LR_PROBLEM_REVIEW_ALREADY_RESOLVED] = {409, "review-already-resolved",
                                             "Conflict: already resolved"},
+    [LR_PROBLEM_DELIVERY_NOT_DEAD] = {409, "delivery-not-dead", "Conflict: not a dead delivery"},
     [LR_PROBLEM_NO_ACTIVE_REP] = {409, "no-active-rep", "Conflict: queue has no active rep"},
     [LR_PROBLEM_BODY_TOO_LARGE] = {413, "body-too-large", "Payload too large"},
     [LR_PROBLEM_UNSUPPORTED_MEDIA_TYPE] = {415, "unsupported-media-type", "Unsupported media type"},
@@ -65,6 +66,7 @@ void lr_problem_answer(struct lr_response *resp, enum lr_problem_type t, const c
     json_decref(p);
     free(resp->body);
     resp->status = d->status;
+    resp->problem = d->slug;
     resp->body = text;
     resp->body_len = text ? strlen(text) : 0;
     resp->content_type = "application/problem+json";

@@ -9,9 +9,7 @@
 #include "routing/roundrobin.h"
 #include "util/json.h"
 
-/* SPEC 3.3 also names crm_owner_id, but the schema has no column for it yet: until it
- * has, a body that sends one is told so rather than having it dropped. */
-static const char *const REP_KEYS[] = {"name", "segment", "active", "weight", NULL};
+static const char *const REP_KEYS[] = {"name", "segment", "active", "weight", "crm_owner_id", NULL};
 
 static int parse_rep(const struct lr_request *req, struct lr_rep *rep, json_t *errors, char *detail,
                      size_t dlen)
@@ -53,6 +51,18 @@ static int parse_rep(const struct lr_request *req, struct lr_rep *rep, json_t *e
             lr_json_field_error(errors, "weight", "must be an integer from 1 to 100");
         else
             rep->weight = (int)json_integer_value(weight);
+    }
+    /* Left out: the stored one stays (a PUT that predates write-back must not wipe it);
+     * null: cleared. */
+    const json_t *owner = json_object_get(doc, "crm_owner_id");
+    if (owner != NULL) {
+        rep->has_crm_owner_id = true;
+        if (json_is_string(owner) && lr_id_valid(json_string_value(owner)))
+            snprintf(rep->crm_owner_id, sizeof rep->crm_owner_id, "%s", json_string_value(owner));
+        else if (!json_is_null(owner))
+            lr_json_field_error(errors, "crm_owner_id",
+                                "must be the rep's CRM user id: 1-128 printable characters, or "
+                                "null");
     }
     json_decref(doc);
     return json_array_size(errors) ? 422 : 0;

@@ -63,6 +63,38 @@ static const struct lr_setting SETTINGS[] = {
      "1500", "/readyz answers 503 when PostgreSQL has not answered within this"},
     {"batch_max", "LEADROUTER_BATCH_MAX", UINT(batch_max), 1, 1000, "32",
      "leads committed in one transaction at most"},
+    {"writeback", "LEADROUTER_WRITEBACK", STR(writeback), 0, 0, "none",
+     "where assignments are written back: none, webhook, hubspot, salesforce, pipedrive"},
+    {"writeback_url", "LEADROUTER_WRITEBACK_URL", STR(writeback_url), 0, 0, "",
+     "the destination's base URL (for webhook, the URL posted to)"},
+    {"writeback_token", "LEADROUTER_WRITEBACK_TOKEN", STR(writeback_token), 0, 0, "",
+     "API token of hubspot, salesforce or pipedrive (secret: set it in the environment)"},
+    {"writeback_secret", "LEADROUTER_WRITEBACK_SECRET", STR(writeback_secret), 0, 0, "",
+     "Standard Webhooks secret that signs webhook deliveries (whsec_...)"},
+    {"writeback_retry_schedule", "LEADROUTER_WRITEBACK_RETRY_SCHEDULE",
+     STR(writeback_retry_schedule), 0, 0, "5,300,1800,7200,18000,36000,50400,72000,86400",
+     "seconds after the first try of each retry (up to 10% jitter); then dead"},
+    {"writeback_timeout_seconds", "LEADROUTER_WRITEBACK_TIMEOUT_SECONDS",
+     UINT(writeback_timeout_sec), 1, 300, "10", "one delivery attempt ends after this"},
+    {"writeback_concurrency", "LEADROUTER_WRITEBACK_CONCURRENCY", UINT(writeback_concurrency), 1,
+     1000, "32", "deliveries in flight at once in one replica"},
+    {"writeback_lease_seconds", "LEADROUTER_WRITEBACK_LEASE_SECONDS", UINT(writeback_lease_sec), 5,
+     3600, "60", "a claimed delivery is this replica's for this long (then any may retry it)"},
+    {"public_url", "LEADROUTER_PUBLIC_URL", STR(public_url), 0, 0, "",
+     "scheme://host[:port] CRMs post to; HubSpot signs it (empty: https:// and the Host header)"},
+    {"hubspot_app_secret", "LEADROUTER_HUBSPOT_APP_SECRET", STR(hubspot_app_secret), 0, 0, "",
+     "HubSpot app secret that signs workflow webhooks (empty: /v1/crm/hubspot/* answer 404)"},
+    {"salesforce_org_id", "LEADROUTER_SALESFORCE_ORG_ID", STR(salesforce_org_id), 0, 0, "",
+     "Salesforce OrganizationId outbound messages must carry (empty: /v1/crm/salesforce 404)"},
+    {"salesforce_token", "LEADROUTER_SALESFORCE_TOKEN", STR(salesforce_token), 0, 0, "",
+     "the token query parameter of the outbound message URL (empty: 404)"},
+    {"pipedrive_user", "LEADROUTER_PIPEDRIVE_USER", STR(pipedrive_user), 0, 0, "",
+     "HTTP Basic user of Pipedrive webhooks (empty: /v1/crm/pipedrive answers 404)"},
+    {"pipedrive_password", "LEADROUTER_PIPEDRIVE_PASSWORD", STR(pipedrive_password), 0, 0, "",
+     "HTTP Basic password of Pipedrive webhooks (secret: set it in the environment)"},
+    {"crm_max_body_bytes", "LEADROUTER_CRM_MAX_BODY_BYTES", SIZE(crm_max_body_bytes), 256,
+     64UL << 20, "1048576",
+     "largest body of a CRM adapter request (100 Salesforce notifications, HubSpot arrays)"},
     {"log_level", "LEADROUTER_LOG_LEVEL", LR_SET_LOG_LEVEL, 0, 0, 0, 0, "info",
      "debug, info, warn or error"},
 };
@@ -210,6 +242,78 @@ static int load_file(struct lr_config *cfg, const char *path, char *err, size_t 
     return rc;
 }
 
+int lr_config_retry_schedule(const struct lr_config *cfg, unsigned *out, size_t cap)
+{
+    const char *p = cfg->writeback_retry_schedule;
+    size_t n = 0;
+    unsigned long prev = 0;
+    while (*p != '\0') {
+        while (*p == ' ')
+            p++;
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(p, &end, 10);
+        if (end == p || errno || v < 1 || v > 30UL * 86400 || v < prev || n == cap)
+            return -1;
+        out[n++] = (unsigned)v;
+        prev = v;
+        p = end;
+        while (*p == ' ')
+            p++;
+        if (*p == ',')
+            p++;
+        else if (*p != '\0')
+            return -1;
+    }
+    return (int)n;
+}
+
+/* Settings that only make sense together. */
+static int check(const struct lr_config *cfg, char *err, size_t errlen)
+{
+    static const char *const DESTINATIONS[] = {"none", "webhook", "hubspot", "salesforce",
+                                               "pipedrive"};
+    bool known = false;
+    for (size_t i = 0; i < sizeof DESTINATIONS / sizeof *DESTINATIONS; i++)
+        known = known || strcmp(cfg->writeback, DESTINATIONS[i]) == 0;
+    if (!known) {
+        snprintf(err, errlen,
+                 "bad value for writeback: '%s' (none, webhook, hubspot, salesforce, pipedrive)",
+                 cfg->writeback);
+        return -1;
+    }
+    unsigned sched[32];
+    if (lr_config_retry_schedule(cfg, sched, 32) < 1) {
+        snprintf(err, errlen,
+                 "bad value for writeback_retry_schedule: '%s' (1 to 32 non-decreasing whole "
+                 "seconds, comma-separated)",
+                 cfg->writeback_retry_schedule);
+        return -1;
+    }
+    if (strcmp(cfg->writeback, "none") == 0)
+        return 0;
+    if (cfg->writeback_lease_sec <= cfg->writeback_timeout_sec) {
+        snprintf(err, errlen,
+                 "writeback_lease_seconds (%u) must be longer than writeback_timeout_seconds "
+                 "(%u): a delivery still on the wire must not be claimed by another replica",
+                 cfg->writeback_lease_sec, cfg->writeback_timeout_sec);
+        return -1;
+    }
+    if (cfg->writeback_url[0] == '\0') {
+        snprintf(err, errlen, "writeback = %s needs writeback_url", cfg->writeback);
+        return -1;
+    }
+    if (strcmp(cfg->writeback, "webhook") == 0 && cfg->writeback_secret[0] == '\0') {
+        snprintf(err, errlen, "writeback = webhook needs writeback_secret");
+        return -1;
+    }
+    if (strcmp(cfg->writeback, "webhook") != 0 && cfg->writeback_token[0] == '\0') {
+        snprintf(err, errlen, "writeback = %s needs writeback_token", cfg->writeback);
+        return -1;
+    }
+    return 0;
+}
+
 int lr_config_load(const char *path, struct lr_config *cfg, char *err, size_t errlen)
 {
     lr_config_defaults(cfg);
@@ -227,7 +331,7 @@ int lr_config_load(const char *path, struct lr_config *cfg, char *err, size_t er
             return -1;
         }
     }
-    return 0;
+    return check(cfg, err, errlen);
 }
 
 /* The range of a number, as it is written in help and docs. */

@@ -2,7 +2,9 @@
 #include "db/limits.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 unsigned lr_db_statement_deadline_ms(const struct lr_db_limits *l)
 {
@@ -70,12 +72,27 @@ void lr_db_params_build(struct lr_db_params *p, const char *conninfo, const stru
     p->vals[n] = NULL;
 }
 
+/* The value is written into the statement, so only the fixed names are accepted. */
+static bool writeback_known(const char *w)
+{
+    static const char *const KNOWN[] = {"webhook", "hubspot", "salesforce", "pipedrive"};
+    for (size_t i = 0; i < sizeof KNOWN / sizeof *KNOWN; i++)
+        if (strcmp(w, KNOWN[i]) == 0)
+            return true;
+    return false;
+}
+
 int lr_db_session_sql(const struct lr_db_limits *l, char *out, size_t len)
 {
+    bool wb = l->writeback[0] != '\0' && strcmp(l->writeback, "none") != 0;
+    if (wb && !writeback_known(l->writeback))
+        return -1;
     /* Timestamps come back in UTC; the schema's own functions format them. */
-    int n = l->statement_timeout_ms == 0
-                ? snprintf(out, len, "SET TIME ZONE 'UTC'")
-                : snprintf(out, len, "SET TIME ZONE 'UTC'; SET statement_timeout = %u",
-                           l->statement_timeout_ms);
+    int n = snprintf(out, len, "SET TIME ZONE 'UTC'");
+    if (n >= 0 && (size_t)n < len && l->statement_timeout_ms != 0)
+        n += snprintf(out + n, len - (size_t)n, "; SET statement_timeout = %u",
+                      l->statement_timeout_ms);
+    if (n >= 0 && (size_t)n < len && wb)
+        n += snprintf(out + n, len - (size_t)n, "; SET leadrouter.writeback = '%s'", l->writeback);
     return n < 0 || (size_t)n >= len ? -1 : 0;
 }

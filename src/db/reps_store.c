@@ -17,14 +17,17 @@ static const struct lr_db_stmt REP_ROW = {
     1};
 static const struct lr_db_stmt REP_UPSERT = {
     "rep_upsert",
-    "INSERT INTO reps AS r (id, name, segment, active, weight) VALUES ($1, $2, $3, $4, $5)"
+    "INSERT INTO reps AS r (id, name, segment, active, weight, crm_owner_id)"
+    " VALUES ($1, $2, $3, $4, $5, $6)"
     " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, segment = EXCLUDED.segment,"
-    " active = EXCLUDED.active, weight = EXCLUDED.weight, updated_at = now()"
+    " active = EXCLUDED.active, weight = EXCLUDED.weight,"
+    " crm_owner_id = CASE WHEN $7::boolean THEN EXCLUDED.crm_owner_id ELSE r.crm_owner_id END,"
+    " updated_at = now()"
     " RETURNING row_to_json(r)::text,"
     " json_build_object('id', r.id, 'name', r.name, 'segment', r.segment, 'active', r.active,"
-    "   'weight', r.weight, 'created_at', lr_rfc3339(r.created_at),"
-    "   'updated_at', lr_rfc3339(r.updated_at))::text",
-    5};
+    "   'weight', r.weight, 'crm_owner_id', r.crm_owner_id,"
+    "   'created_at', lr_rfc3339(r.created_at), 'updated_at', lr_rfc3339(r.updated_at))::text",
+    7};
 static const struct lr_db_stmt REP_NAMED_COUNT = {
     "rep_named_count",
     "SELECT count(*), min(period) FROM named_accounts WHERE owner_rep_id = $1"
@@ -34,6 +37,7 @@ static const struct lr_db_stmt REPS_LIST = {
     "reps_list",
     "SELECT json_build_object('items', coalesce(json_agg(json_build_object("
     "  'id', id, 'name', name, 'segment', segment, 'active', active, 'weight', weight,"
+    "  'crm_owner_id', crm_owner_id,"
     "  'created_at', lr_rfc3339(created_at), 'updated_at', lr_rfc3339(updated_at))"
     "  ORDER BY id), '[]'::json))::text FROM reps",
     0};
@@ -100,8 +104,13 @@ enum lr_db_status lr_rep_upsert(struct lr_db_conn *c, const struct lr_rep *rep, 
 {
     char weight[16];
     snprintf(weight, sizeof weight, "%d", rep->weight);
-    const char *p[] = {rep->id, rep->name, lr_segment_name(rep->segment),
-                       rep->active ? "true" : "false", weight};
+    const char *p[] = {rep->id,
+                       rep->name,
+                       lr_segment_name(rep->segment),
+                       rep->active ? "true" : "false",
+                       weight,
+                       rep->has_crm_owner_id && rep->crm_owner_id[0] ? rep->crm_owner_id : NULL,
+                       rep->has_crm_owner_id ? "true" : "false"};
     PGresult *r;
     *row_json = *api_json = NULL;
     enum lr_db_status s = lr_db_exec(c, &REP_UPSERT, p, &r);

@@ -162,3 +162,21 @@ enum lr_db_status lr_review_mark_resolved(struct lr_db_conn *c, int64_t id, cons
     const char *p[] = {ids, actor, lr_segment_name(queue), rep, note};
     return lr_db_one_text(c, &MARK_RESOLVED, p, json);
 }
+
+static const struct lr_db_stmt BACKLOG = {
+    "reviews_backlog",
+    "SELECT count(*), coalesce(extract(epoch FROM now() - min(opened_at)), 0)::float8"
+    "  FROM reviews WHERE status = 'open'",
+    0};
+
+enum lr_db_status lr_review_backlog(struct lr_db_conn *c, int64_t *open, double *oldest_age)
+{
+    PGresult *r;
+    enum lr_db_status s = lr_db_exec(c, &BACKLOG, NULL, &r);
+    if (s != LR_DB_OK)
+        return s;
+    *open = lr_db_int(r, 0, 0);
+    *oldest_age = strtod(PQgetvalue(r, 0, 1), NULL);
+    PQclear(r);
+    return LR_DB_OK;
+}

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +47,7 @@ struct req_ctx {
     FILE *spool; /* adm.spool: the body on disk */
     bool admitted, too_large, answered, spool_failed;
     unsigned status;
+    const char *problem; /* the answer's problem type, when it was one */
     struct timespec start;
 };
 
@@ -71,7 +73,9 @@ static enum MHD_Result send_response(struct server *srv, struct MHD_Connection *
         MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, resp->location);
     if (atomic_load(&srv->closing))
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    MHD_add_response_header(r, "X-Request-Id", ctx->req.request_id);
     ctx->status = resp->status;
+    ctx->problem = resp->problem;
     ctx->answered = true;
     enum MHD_Result ret = MHD_queue_response(conn, resp->status, r);
     MHD_destroy_response(r);
@@ -168,6 +172,32 @@ static void set_phase(struct server *srv, struct MHD_Connection *conn, enum lr_c
         lr_conns_set_phase(&srv->conns, ci->socket_context, phase, bulk);
 }
 
+/* A caller's X-Request-Id is kept when it is a plain token (it is echoed in logs and
+ * headers); otherwise one is made, so that every line of a request can be found. */
+static void request_id(struct MHD_Connection *conn, char *out, size_t size)
+{
+    const char *given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+    size_t n = given ? strlen(given) : 0;
+    bool ok = n >= 1 && n < size && n <= 64;
+    for (size_t i = 0; ok && i < n; i++) {
+        char ch = given[i];
+        ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+             ch == '-' || ch == '_' || ch == '.' || ch == ':';
+    }
+    if (ok) {
+        memcpy(out, given, n + 1);
+        return;
+    }
+    unsigned char raw[8] = {0};
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        memcpy(raw, &ts.tv_nsec, sizeof ts.tv_nsec < sizeof raw ? sizeof ts.tv_nsec : sizeof raw);
+    }
+    snprintf(out, size, "req_%02x%02x%02x%02x%02x%02x%02x%02x", raw[0], raw[1], raw[2], raw[3],
+             raw[4], raw[5], raw[6], raw[7]);
+}
+
 /* The first call for a request: its head is complete. */
 static enum MHD_Result on_head(struct server *srv, struct MHD_Connection *conn, const char *url,
                                const char *method, void **con_cls)
@@ -183,6 +213,8 @@ static enum MHD_Result on_head(struct server *srv, struct MHD_Connection *conn, 
     req->path = url;
     req->conn = conn;
     req->body = "";
+    req->route_name = "unmatched";
+    request_id(conn, req->request_id, sizeof req->request_id);
     struct lr_response resp;
     memset(&resp, 0, sizeof resp);
     /* Admission may wait on the database (the token): that is the server's time, not
@@ -226,6 +258,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return send_response(srv, conn, ctx, &resp);
 }
 
+/* One line per request (SPEC 3.4): who (token name or webhook-id, never the token),
+ * what (method and route template, never the raw path), and how it ended. */
+static void log_request(const struct req_ctx *ctx, double ms, enum MHD_RequestTerminationCode toe)
+{
+    const struct lr_request *req = &ctx->req;
+    json_t *f = json_pack("{s:s, s:s, s:s, s:i, s:f}", "request_id", req->request_id, "method",
+                          req->method ? req->method : "", "route", req->route_name, "status",
+                          (int)ctx->status, "ms", ms);
+    if (f == NULL)
+        return;
+    if (strncmp(req->actor, "token:", 6) == 0)
+        json_object_set_new(f, "token", json_string(req->actor + 6));
+    else if (strncmp(req->actor, "webhook:", 8) == 0)
+        json_object_set_new(f, "webhook_id", json_string(req->actor + 8));
+    if (ctx->problem != NULL)
+        json_object_set_new(f, "problem", json_string(ctx->problem));
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+        /* The client went away or a deadline cut it: the status is what was queued. */
+        json_object_set_new(f, "termination", json_integer((int)toe));
+        json_object_set_new(f, "bytes_in", json_integer((json_int_t)ctx->len));
+    }
+    lr_log(ctx->status >= 500 || ctx->status == 0 ? LR_LOG_WARN : LR_LOG_INFO, "request", f);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -238,15 +294,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     clock_gettime(CLOCK_MONOTONIC, &end);
     double ms = (double)(end.tv_sec - ctx->start.tv_sec) * 1e3 +
                 (double)(end.tv_nsec - ctx->start.tv_nsec) / 1e6;
-    if (ctx->status >= 500 || toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
-        lr_log(ctx->status >= 500 ? LR_LOG_WARN : LR_LOG_INFO, "request",
-               json_pack("{s:i, s:f, s:i, s:I}", "status", (int)ctx->status, "ms", ms,
-                         "termination", (int)toe, "bytes_in", (json_int_t)ctx->len));
-    else
-        lr_log(LR_LOG_DEBUG, "request",
-               json_pack("{s:i, s:f}", "status", (int)ctx->status, "ms", ms));
+    log_request(ctx, ms, toe);
     if (ctx->admitted)
-        srv->h->done(srv->h->ctx, &ctx->req);
+        srv->h->done(srv->h->ctx, &ctx->req, ctx->status, ms / 1e3);
     if (ctx->spool != NULL) {
         fclose(ctx->spool);
         /* A large body leaves large free blocks behind; give them back now rather

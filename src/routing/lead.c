@@ -68,9 +68,26 @@ void lr_route_lead(const struct lr_rules *r, const struct lr_lead_facts *ev,
                    const struct lr_account_facts *acct, const struct lr_named_facts *named,
                    struct lr_decision *out)
 {
+    /* Zeroed: decisions are compared and stored byte for byte, padding included. */
+    struct lr_signal sig[LR_SIGNAL_COUNT];
+    memset(sig, 0, sizeof sig);
+    lr_merge_signals(r, ev, acct, sig);
+    lr_route_signals(sig, acct != NULL && acct->found, named, out);
+}
+
+void lr_route_signals(const struct lr_signal signals[LR_SIGNAL_COUNT], bool account_matched,
+                      const struct lr_named_facts *named, struct lr_decision *out)
+{
     memset(out, 0, sizeof *out);
-    lr_merge_signals(r, ev, acct, out->signals);
-    out->account_matched = acct != NULL && acct->found;
+    /* Field by field: a struct copy may carry the source's padding, and decisions are
+     * compared byte for byte. */
+    for (int k = 0; k < LR_SIGNAL_COUNT; k++) {
+        out->signals[k].present = signals[k].present;
+        out->signals[k].value = signals[k].value;
+        out->signals[k].source = signals[k].source;
+        out->signals[k].vote = signals[k].vote;
+    }
+    out->account_matched = account_matched;
     enum lr_reason why;
     out->composite = lr_composite(out->signals, &why);
 

@@ -6,15 +6,34 @@
 
 #include "util/money.h"
 
-enum lr_opp_close lr_opp_stage_close(const char *stage)
+enum lr_opp_close lr_opp_stage_close(const struct lr_rules *r, const char *stage)
 {
-    if (stage == NULL)
-        return LR_OPP_OPEN;
-    if (strcmp(stage, "closed_won") == 0)
+    switch (lr_rules_stage_closes(r, stage)) {
+    case 1:
         return LR_OPP_WON;
-    if (strcmp(stage, "closed_lost") == 0)
+    case 2:
         return LR_OPP_LOST;
-    return LR_OPP_OPEN;
+    default:
+        return LR_OPP_OPEN;
+    }
+}
+
+void lr_opp_signals(const struct lr_rules *r, struct lr_opt_i64 acv_cents,
+                    struct lr_opt_i64 employees, const struct lr_account_facts *acct,
+                    struct lr_signal out[LR_SIGNAL_COUNT])
+{
+    /* lr_merge_signals lets the vendor's value win; here the deal's own figures are
+     * newer than any estimate, so the account only stands in for what the deal lacks. */
+    struct lr_account_facts gaps = {0};
+    if (acct != NULL && acct->found) {
+        gaps = *acct;
+        if (acv_cents.present)
+            gaps.acv_cents.present = false;
+        if (employees.present)
+            gaps.employees.present = false;
+    }
+    struct lr_lead_facts facts = {.employees = employees, .acv_cents = acv_cents};
+    lr_merge_signals(r, &facts, &gaps, out);
 }
 
 bool lr_opp_handoff_due(const struct lr_rules *r, const struct lr_opp_snapshot *s)
@@ -95,8 +114,7 @@ static void signals_of(const struct lr_rules *r, const struct lr_opp_input *in,
 {
     /* The deal's acv stands in for the expected_acv signal; opportunities carry no fit
      * score of their own, so fit can only come from enrichment. */
-    struct lr_lead_facts facts = {.employees = emp, .acv_cents = acv};
-    lr_merge_signals(r, &facts, in->account, d->signals);
+    lr_opp_signals(r, acv, emp, in->account, d->signals);
     enum lr_reason why;
     d->composite = lr_composite(d->signals, &why);
     d->account_matched = in->account != NULL && in->account->found;
@@ -120,8 +138,10 @@ static void first_assignment(const struct lr_rules *r, const struct lr_opp_input
         memcpy(d->rep_id, in->lead->rep_id, sizeof d->rep_id);
         d->rep_id[LR_ID_MAX] = '\0';
     } else {
-        struct lr_lead_facts facts = {.employees = out->employees, .acv_cents = out->acv_cents};
-        lr_route_lead(r, &facts, in->account, in->named, d);
+        struct lr_signal sig[LR_SIGNAL_COUNT];
+        memset(sig, 0, sizeof sig);
+        lr_opp_signals(r, out->acv_cents, out->employees, in->account, sig);
+        lr_route_signals(sig, in->account != NULL && in->account->found, in->named, d);
     }
     if (lr_opp_first_below_floor(r, d->queue, d->named, out->acv_cents)) {
         d->queue = LR_SEG_SMB;
@@ -176,7 +196,7 @@ void lr_opp_decide(const struct lr_rules *r, const struct lr_opp_input *in,
     /* Fields an update leaves out keep their stored values. */
     out->acv_cents = in->acv_cents.present || !st->exists ? in->acv_cents : st->acv_cents;
     out->employees = in->employees.present || !st->exists ? in->employees : st->employees;
-    out->close = lr_opp_stage_close(in->stage);
+    out->close = lr_opp_stage_close(r, in->stage);
 
     if (!st->exists) {
         first_assignment(r, in, out);

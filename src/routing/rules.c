@@ -54,6 +54,56 @@ static int set_freemail(struct lr_rules *r, const char *const *domains, size_t n
     return 0;
 }
 
+/* SPEC 2.8: the names HubSpot (closedwon), Pipedrive (won) and leadrouter's own events
+ * use; Salesforce's "Closed Won" normalises to closedwon. */
+static const char *const DEFAULT_WON[] = {"closed_won", "closedwon", "won"};
+static const char *const DEFAULT_LOST[] = {"closed_lost", "closedlost", "lost"};
+
+static void set_stages(char (*dst)[LR_RULES_STAGE_MAX + 1], size_t *count, const char *const *names,
+                       size_t n)
+{
+    for (size_t i = 0; i < n && i < LR_RULES_MAX_STAGES; i++)
+        snprintf(dst[i], LR_RULES_STAGE_MAX + 1, "%s", names[i]);
+    *count = n < LR_RULES_MAX_STAGES ? n : LR_RULES_MAX_STAGES;
+}
+
+void lr_stage_normalize(const char *in, char *out)
+{
+    size_t o = 0;
+    for (const char *p = in; *p; p++) {
+        char ch = (char)tolower((unsigned char)*p);
+        if (ch == ' ' || ch == '-')
+            ch = '_';
+        if (ch != '_')
+            out[o++] = ch;
+    }
+    out[o] = '\0';
+}
+
+static bool stage_in(const char (*list)[LR_RULES_STAGE_MAX + 1], size_t n, const char *norm)
+{
+    char cand[LR_RULES_STAGE_MAX + 1];
+    for (size_t i = 0; i < n; i++) {
+        lr_stage_normalize(list[i], cand);
+        if (strcmp(cand, norm) == 0)
+            return true;
+    }
+    return false;
+}
+
+int lr_rules_stage_closes(const struct lr_rules *r, const char *stage)
+{
+    if (stage == NULL || strlen(stage) > 4 * LR_RULES_STAGE_MAX)
+        return 0;
+    char norm[4 * LR_RULES_STAGE_MAX + 1];
+    lr_stage_normalize(stage, norm);
+    if (norm[0] == '\0')
+        return 0;
+    if (stage_in(r->won_stages, r->won_stage_count, norm))
+        return 1;
+    return stage_in(r->lost_stages, r->lost_stage_count, norm) ? 2 : 0;
+}
+
 int lr_rules_defaults(struct lr_rules *out)
 {
     memset(out, 0, sizeof *out);
@@ -68,6 +118,10 @@ int lr_rules_defaults(struct lr_rules *out)
     out->finder_credit_bp = 2000;
     out->finder_credit_cap_cents = 500000;
     out->no_poaching = true;
+    set_stages(out->won_stages, &out->won_stage_count, DEFAULT_WON,
+               sizeof DEFAULT_WON / sizeof *DEFAULT_WON);
+    set_stages(out->lost_stages, &out->lost_stage_count, DEFAULT_LOST,
+               sizeof DEFAULT_LOST / sizeof *DEFAULT_LOST);
     return set_freemail(out, DEFAULT_FREEMAIL, sizeof DEFAULT_FREEMAIL / sizeof *DEFAULT_FREEMAIL);
 }
 
@@ -148,10 +202,55 @@ static const char *const DOC_KEYS[] = {"bands",
                                        "finder_credit_rate_bp",
                                        "finder_credit_cap",
                                        "no_poaching",
+                                       "closed_won_stages",
+                                       "closed_lost_stages",
                                        NULL};
 static const char *const BANDS_KEYS[] = {"employee_count", "expected_acv", "fit_score", NULL};
 static const char *const BAND_MIN_KEYS[] = {"mid_market_min", "strategic_min", NULL};
 static const char *const HANDOFF_KEYS[] = {"acv_min", "employee_count_min", NULL};
+
+/* A closing-stage list: optional (documents written before SPEC 2.8 named the stages
+ * keep the defaults), else 1-32 names that normalise to something. */
+static void get_stages(const json_t *doc, const char *key, const char *const *defaults,
+                       size_t ndefaults, char (*dst)[LR_RULES_STAGE_MAX + 1], size_t *count,
+                       json_t *errors)
+{
+    const json_t *v = json_object_get(doc, key);
+    if (v == NULL) {
+        set_stages(dst, count, defaults, ndefaults);
+        return;
+    }
+    char msg[128];
+    if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > LR_RULES_MAX_STAGES) {
+        snprintf(msg, sizeof msg, "must be an array of 1 to %d stage names", LR_RULES_MAX_STAGES);
+        lr_json_field_error(errors, key, msg);
+        return;
+    }
+    size_t idx;
+    const json_t *e;
+    *count = 0;
+    json_array_foreach(v, idx, e)
+    {
+        char field[64], norm[LR_RULES_STAGE_MAX + 1];
+        snprintf(field, sizeof field, "%s[%zu]", key, idx);
+        const char *s = json_string_value(e);
+        if (s == NULL || json_string_length(e) > LR_RULES_STAGE_MAX ||
+            strlen(s) != json_string_length(e) || !lr_utf8_printable(s, 1, LR_RULES_STAGE_MAX)) {
+            snprintf(msg, sizeof msg, "must be a string of 1-%d printable characters",
+                     LR_RULES_STAGE_MAX);
+            lr_json_field_error(errors, field, msg);
+            continue;
+        }
+        lr_stage_normalize(s, norm);
+        if (norm[0] == '\0') {
+            lr_json_field_error(errors, field,
+                                "must hold a letter or digit: spaces, '-' and '_' are ignored");
+            continue;
+        }
+        snprintf(dst[*count], LR_RULES_STAGE_MAX + 1, "%s", s);
+        (*count)++;
+    }
+}
 
 int lr_rules_from_json(const json_t *doc, const json_t *lits, struct lr_rules *out, json_t *errors)
 {
@@ -251,6 +350,20 @@ int lr_rules_from_json(const json_t *doc, const json_t *lits, struct lr_rules *o
     else
         r.no_poaching = json_is_true(np);
 
+    get_stages(doc, "closed_won_stages", DEFAULT_WON, sizeof DEFAULT_WON / sizeof *DEFAULT_WON,
+               r.won_stages, &r.won_stage_count, errors);
+    get_stages(doc, "closed_lost_stages", DEFAULT_LOST, sizeof DEFAULT_LOST / sizeof *DEFAULT_LOST,
+               r.lost_stages, &r.lost_stage_count, errors);
+    for (size_t i = 0; i < r.won_stage_count; i++) {
+        char norm[LR_RULES_STAGE_MAX + 1], field[64];
+        lr_stage_normalize(r.won_stages[i], norm);
+        if (stage_in(r.lost_stages, r.lost_stage_count, norm)) {
+            snprintf(field, sizeof field, "closed_won_stages[%zu]", i);
+            lr_json_field_error(errors, field,
+                                "is also a closed_lost stage: a stage closes one way only");
+        }
+    }
+
     if (json_array_size(errors) != before || (r.freemail == NULL && json_is_array(fm))) {
         if (json_array_size(errors) == before)
             lr_json_field_error(errors, "", "out of memory");
@@ -266,11 +379,16 @@ json_t *lr_rules_to_json(const struct lr_rules *r)
     json_t *fm = json_array();
     for (size_t i = 0; i < r->freemail_count; i++)
         json_array_append_new(fm, json_string(r->freemail[i]));
+    json_t *won = json_array(), *lost = json_array();
+    for (size_t i = 0; i < r->won_stage_count; i++)
+        json_array_append_new(won, json_string(r->won_stages[i]));
+    for (size_t i = 0; i < r->lost_stage_count; i++)
+        json_array_append_new(lost, json_string(r->lost_stages[i]));
     const struct lr_band *e = &r->bands[LR_SIG_EMPLOYEES], *a = &r->bands[LR_SIG_ACV],
                          *f = &r->bands[LR_SIG_FIT];
     return json_pack(
         "{s:{s:{s:I, s:I}, s:{s:o, s:o}, s:{s:I, s:I}}, s:o, s:{s:o, s:I}, s:o, s:i, s:i, s:o, "
-        "s:b}",
+        "s:b, s:o, s:o}",
         "bands", "employee_count", "mid_market_min", (json_int_t)e->mid_market_min, "strategic_min",
         (json_int_t)e->strategic_min, "expected_acv", "mid_market_min",
         lr_json_money(a->mid_market_min), "strategic_min", lr_json_money(a->strategic_min),
@@ -280,5 +398,5 @@ json_t *lr_rules_to_json(const struct lr_rules *r)
         "pricing_floor_acv", lr_json_money(r->floor_acv_cents), "mid_market_commission_rate_bp",
         (int)r->mm_commission_bp, "finder_credit_rate_bp", (int)r->finder_credit_bp,
         "finder_credit_cap", lr_json_money(r->finder_credit_cap_cents), "no_poaching",
-        r->no_poaching);
+        r->no_poaching, "closed_won_stages", won, "closed_lost_stages", lost);
 }

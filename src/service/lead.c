@@ -32,6 +32,7 @@ enum { LANE_READ, LANE_WRITE, LANE_WAIT_SMB, LANE_WAIT_MID_MARKET, LANE_WAIT_STR
 struct lead_job {
     struct lr_batch_item item; /* first: the stages get &item */
     const struct lr_envelope *env;
+    struct lr_histogram *batch_sizes;
     /* between the stages */
     struct lr_decision d;
     int64_t rules_version;
@@ -222,6 +223,8 @@ static void write_batch(struct lr_db_conn *c, struct lr_batch_item *const *items
     }
     for (size_t i = 0; i < n; i++)
         jobs[i] = job_of(items[i]);
+    if (jobs[0]->batch_sizes != NULL)
+        lr_histogram_observe(jobs[0]->batch_sizes, (double)n);
     commit(c, jobs, n, wait, res);
     for (size_t i = 0; i < n; i++) {
         struct lead_job *job = jobs[i];
@@ -257,9 +260,10 @@ static void wait_stage(struct lr_db_conn *c, struct lr_batch_item *const *items,
 }
 
 void lr_service_lead(struct lr_db_pool *pool, struct lr_batcher *batcher,
-                     const struct lr_envelope *env, struct lr_event_outcome *out)
+                     struct lr_histogram *batch_sizes, const struct lr_envelope *env,
+                     struct lr_event_outcome *out)
 {
-    struct lead_job job = {.env = env, .s = LR_DB_UNAVAILABLE};
+    struct lead_job job = {.env = env, .batch_sizes = batch_sizes, .s = LR_DB_UNAVAILABLE};
     job.item.fn = read_stage;
     job.item.lane = LANE_READ;
     if (batcher != NULL) {
@@ -278,6 +282,9 @@ void lr_service_lead(struct lr_db_pool *pool, struct lr_batcher *batcher,
         job.s = LR_DB_UNAVAILABLE;
     out->s = job.s;
     out->status = job.s == LR_DB_OK ? job.status : 0;
+    out->decided = job.s == LR_DB_OK && job.status == 201;
+    out->queue = job.d.queue;
+    out->reason = job.d.reason;
     out->body = job.s == LR_DB_OK && job.status != 409 ? job.body : NULL;
     if (out->body != job.body)
         free(job.body);

@@ -150,9 +150,19 @@ static enum lr_db_status apply(struct lr_db_conn *c, const struct lr_opp_apply *
     return log_event(c, a, od->action);
 }
 
+/* One attempt of the event's transaction; it may run again (lr_db_run_tx). */
+struct event_job {
+    const struct lr_envelope *env;
+    int replay;
+    char *body;
+    bool decided;
+    enum lr_segment queue;
+    enum lr_reason reason;
+};
+
 /* Everything between the claimed webhook-id and the commit. */
 static enum lr_db_status decide_and_write(struct lr_db_conn *c, const struct lr_envelope *env,
-                                          char **body)
+                                          char **body, struct event_job *job)
 {
     const struct lr_event *ev = &env->ev;
     struct lr_opp_loaded ld;
@@ -219,18 +229,14 @@ static enum lr_db_status decide_and_write(struct lr_db_conn *c, const struct lr_
     if ((*body = decision_body(env, &od, &ld, &res, domain, stage, rules->version)) == NULL)
         return LR_DB_ERROR;
     bool applied = od.action != LR_OPP_IGNORE_OUT_OF_ORDER && od.action != LR_OPP_IGNORE_CLOSED;
+    job->decided = lr_opp_assigns(od.action);
+    job->queue = od.d.queue;
+    job->reason = od.d.reason;
     lr_log(LR_LOG_DEBUG, "opportunity decided",
            json_pack("{s:s, s:s, s:s}", "opportunity_id", ev->id, "action",
                      lr_opp_action_name(od.action), "event_id", env->webhook_id));
     return lr_opp_finish(c, ev->id, env->webhook_id, applied, *body, env->actor);
 }
-
-/* One attempt of the event's transaction; it may run again (lr_db_run_tx). */
-struct event_job {
-    const struct lr_envelope *env;
-    int replay;
-    char *body;
-};
 
 static enum lr_db_status event_tx(struct lr_db_conn *c, void *arg)
 {
@@ -238,11 +244,12 @@ static enum lr_db_status event_tx(struct lr_db_conn *c, void *arg)
     free(job->body);
     job->body = NULL;
     job->replay = 0;
+    job->decided = false;
     const struct lr_envelope *env = job->env;
     enum lr_db_status s = lr_opp_begin(c, env->webhook_id, env->body_sha256, env->ev.type_name,
                                        env->ev.id, &job->replay, &job->body);
     if (s == LR_DB_OK && job->replay == 0)
-        s = decide_and_write(c, env, &job->body);
+        s = decide_and_write(c, env, &job->body, job);
     return s;
 }
 
@@ -264,6 +271,9 @@ void lr_service_opportunity(struct lr_db_pool *pool, const struct lr_envelope *e
         return;
     }
     out->status = job.replay ? job.replay : 201;
+    out->decided = job.decided && out->status == 201;
+    out->queue = job.queue;
+    out->reason = job.reason;
     out->body = out->status == 409 ? NULL : job.body;
     if (out->body != job.body)
         free(job.body);

@@ -277,9 +277,7 @@ class AdminKeysTest(LRTestCase):
         rid = unique("ih-rep")
         base = {"name": "Ann", "segment": "mid_market", "active": True, "weight": 2}
         for key, value in (("wieght", 3), ("segmnet", "smb"), ("email", "ann@example.com"),
-                           # SPEC 3.3 names crm_owner_id, but the schema has no column for it
-                           # yet: refused by name rather than dropped.
-                           ("crm_owner_id", "005ABC")):
+                           ("crm_owner", "005ABC")):
             with self.subTest(key=key):
                 body = dict(base)
                 body[key] = value
@@ -295,6 +293,28 @@ class AdminKeysTest(LRTestCase):
                              "active_until")
         rep = [x for x in ENV.reps() if x["id"] == rid][0]
         self.assertEqual(rep["weight"], 2)
+
+    def test_rep_crm_owner_id(self):
+        """SPEC 3.3: set by a string, kept when left out, cleared by null, checked."""
+        rid = unique("ih-crm")
+        # paused: the module's other tests count on the active reps they made
+        base = {"name": "Ann", "segment": "mid_market", "active": False, "weight": 1}
+        r = ENV.api("PUT", "/v1/reps/" + rid, dict(base, crm_owner_id="005ABC"), role="ops")
+        self.assertStatus(r, 201)
+        self.assertEqual(r.json()["crm_owner_id"], "005ABC")
+        r = ENV.api("PUT", "/v1/reps/" + rid, dict(base, weight=2), role="ops")
+        self.assertStatus(r, 200)
+        self.assertEqual(r.json()["crm_owner_id"], "005ABC")
+        rep = [x for x in ENV.reps() if x["id"] == rid][0]
+        self.assertEqual(rep["crm_owner_id"], "005ABC")
+        for bad in ("", 5, "a" * 129, "tab\there"):
+            with self.subTest(bad=bad):
+                self.assertOnlyField(
+                    ENV.api("PUT", "/v1/reps/" + rid, dict(base, crm_owner_id=bad), role="ops"),
+                    "crm_owner_id")
+        r = ENV.api("PUT", "/v1/reps/" + rid, dict(base, crm_owner_id=None), role="ops")
+        self.assertStatus(r, 200)
+        self.assertIsNone(r.json()["crm_owner_id"])
 
     def test_rep_id_that_is_not_utf8_is_422(self):
         body = {"name": "X", "segment": "smb", "active": True}

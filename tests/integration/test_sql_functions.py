@@ -1,7 +1,9 @@
 """The SQL functions of sql/functions/ at the SQL level, through psql against a migrated
 throwaway database and without a server: lr_commit_leads (copies of one webhook-id in
 one batch, a queue with no active rep, a busy queue), lr_take_turns (one turn and many)
-and lr_write_assignments (rows and audit rows), and `leadrouter migrate` (it re-creates
+and lr_write_assignments (rows and audit rows; the write-back outbox rows its session's
+leadrouter.writeback asks for, supersession, NOTIFY), lr_claim_outbox (order, one row per
+subject at a time, lease, attempts, SKIP LOCKED), and `leadrouter migrate` (it re-creates
 every function, a second run changes nothing, each file of sql/functions/ is what the
 database holds, a database newer than the binary keeps its functions)."""
 
@@ -131,6 +133,42 @@ def written(lid, wid):
         " 'reviews', (SELECT count(*) FROM reviews WHERE subject_id = %(l)s),"
         " 'audit_log', (SELECT count(*) FROM audit_log WHERE subject_id = %(l)s))"
         % {"l": q(lid), "w": q(wid)}))
+
+
+def write_one(subject, sid, rep, dest, listen=False):
+    """One lr_write_assignments in a session whose leadrouter.writeback is dest (None:
+    never set); with listen, the session LISTENs first. Returns psql's output."""
+    script = "LISTEN leadrouter_outbox;\n" if listen else ""
+    if dest is not None:
+        script += "SET leadrouter.writeback = %s;\n" % q(dest)
+    script += ("SELECT lr_write_assignments(ARRAY[%s], ARRAY[%s], '{smb}', ARRAY[%s]::text[],"
+               " '{NULL}', '{composite}', '{1}', '{webhook}', '{NULL}', '{NULL}', '{NULL}');\n"
+               "SELECT 'done';\n" % (q(subject), q(sid), q(rep)))
+    p = psql_script(script)
+    return p.stdout + p.stderr
+
+
+def outbox_of(sid):
+    return rows("SELECT o.destination, o.status, o.attempts, a.rep_id FROM outbox o"
+                " JOIN assignments a ON a.seq = o.assignment_seq"
+                " WHERE o.subject_id = %s ORDER BY o.id" % q(sid))
+
+
+def outbox_ids(sid, dest):
+    return [r["id"] for r in rows("SELECT id FROM outbox WHERE subject_id = %s AND"
+                                  " destination = %s ORDER BY id" % (q(sid), q(dest)))]
+
+
+def statuses(sid, dest):
+    return [r["status"] for r in rows("SELECT status FROM outbox WHERE subject_id = %s AND"
+                                      " destination = %s ORDER BY id" % (q(sid), q(dest)))]
+
+
+def claim(dest, n):
+    """lr_claim_outbox in a transaction of its own: the ids taken."""
+    out = ENV.psql("SELECT coalesce(json_agg(c ORDER BY c), '[]') FROM"
+                   " lr_claim_outbox(%s, %d, 60) AS c" % (q(dest), n))
+    return json.loads(out)
 
 
 NOTHING = {"leads": 0, "webhook_events": 0, "assignments": 0, "reviews": 0, "audit_log": 0}
@@ -372,6 +410,95 @@ class SqlFunctionsTest(LRTestCase):
         ids = [int(ENV.psql("SELECT id FROM assignments WHERE subject_id = %s" % q(x)))
                for x in (lid, oid)]
         self.assertEqual(ids[1], ids[0] + 1, "published in array order")
+
+    # -- the write-back outbox (SPEC 3.6) --
+
+    def test_outbox_rows_follow_the_session_setting(self):
+        """lr_write_assignments queues one outbox row per assignment only when the
+        session's leadrouter.writeback names a destination: a CRM gets only assignments
+        with a rep, the webhook every one; unset, '' or 'none' queue nothing and notify
+        nobody; a queued row NOTIFYs leadrouter_outbox at commit."""
+        rep = unique("sf-ob")
+        set_cycle("smb", [rep])
+        cases = [(None, None, []), ("", None, []), ("none", None, []),
+                 ("hubspot", rep, ["hubspot"]), ("hubspot", None, []),
+                 ("webhook", rep, ["webhook"]), ("webhook", None, ["webhook"])]
+        for dest, who, want in cases:
+            lid = unique("ob-l")
+            out = write_one("lead", lid, who, dest, listen=True)
+            self.assertEqual([(o["destination"], o["status"], o["attempts"], o["rep_id"])
+                              for o in outbox_of(lid)],
+                             [(d, "pending", 0, who) for d in want], (dest, who))
+            self.assertEqual("leadrouter_outbox" in out, bool(want), (dest, who, out))
+
+    def test_outbox_supersedes_only_what_is_not_on_the_wire(self):
+        """A newer assignment of a subject supersedes its older pending rows of the same
+        destination that are not leased (or whose lease passed); a leased row stays
+        pending and the newer row waits for it (the claim does not take it)."""
+        r1, r2 = unique("sf-sa"), unique("sf-sb")
+        set_cycle("smb", [r1, r2])
+        lid = unique("ob-s")
+        write_one("lead", lid, r1, "webhook")   # another destination: never touched
+        write_one("lead", lid, r1, "pipedrive")
+        write_one("lead", lid, r2, "pipedrive")
+        self.assertEqual(statuses(lid, "pipedrive"), ["superseded", "pending"])
+        claimed = claim("pipedrive", 10)
+        self.assertEqual(claimed, [outbox_ids(lid, "pipedrive")[1]])
+        write_one("lead", lid, r1, "pipedrive")   # the second row is on the wire
+        self.assertEqual(statuses(lid, "pipedrive"), ["superseded", "pending", "pending"])
+        self.assertEqual(claim("pipedrive", 10), [], "the newest waits for the one on the wire")
+        ENV.psql("UPDATE outbox SET lease_until = now() - interval '1 second'"
+                 " WHERE id = %d" % claimed[0])
+        write_one("lead", lid, r2, "pipedrive")   # that lease passed: not on the wire
+        self.assertEqual(statuses(lid, "pipedrive"),
+                         ["superseded", "superseded", "superseded", "pending"])
+        self.assertEqual(statuses(lid, "webhook"), ["pending"])
+
+    def test_claim_order_lease_and_attempts(self):
+        """lr_claim_outbox takes due rows oldest first, at most p_max, one per subject at a
+        time and in assignment order; it leases them, counts the attempt and starts the
+        schedule on the first claim only; a row under a lease, not yet due, or held by
+        another transaction is not taken."""
+        rep = unique("sf-c")
+        set_cycle("smb", [rep])
+        x, y, z = unique("ob-x"), unique("ob-y"), unique("ob-z")
+        for sid in (x, y, x, z):
+            write_one("opportunity", sid, rep, "salesforce")
+        x1, x2 = outbox_ids(x, "salesforce")
+        y1, z1 = outbox_ids(y, "salesforce")[0], outbox_ids(z, "salesforce")[0]
+        # x1 was superseded by x2; made pending again, it stands for a row that was on
+        # the wire when x2 was written
+        ENV.psql("UPDATE outbox SET status = 'pending' WHERE id = %d" % x1)
+        self.assertEqual(claim("salesforce", 1), [x1])
+        ENV.psql("UPDATE outbox SET next_attempt_at = now() + interval '1 hour'"
+                 " WHERE id = %d" % z1)
+        self.assertEqual(claim("salesforce", 10), [y1], "x2 waits for x1; z1 is not due")
+        got = rows("SELECT id, attempts, lease_until > now() + interval '50 seconds' AS leased,"
+                   " first_attempt_at IS NOT NULL AS started FROM outbox"
+                   " WHERE id IN (%d, %d) ORDER BY id" % (x1, y1))
+        self.assertEqual(got, [{"id": x1, "attempts": 1, "leased": True, "started": True},
+                               {"id": y1, "attempts": 1, "leased": True, "started": True}])
+        self.assertEqual(claim("salesforce", 10), [], "leased rows are nobody else's")
+        ENV.psql("UPDATE outbox SET status = 'delivered' WHERE id = %d" % x1)
+        # y1's lease passed (a replica died): it is taken again, its schedule kept
+        first = ENV.psql("WITH u AS (UPDATE outbox SET lease_until = now() - interval '1 second'"
+                         " WHERE id = %d RETURNING first_attempt_at) SELECT * FROM u" % y1)
+        # another transaction holds x2: skipped, not waited for
+        holder = subprocess.Popen(
+            ["psql", ENV.cluster.url, "-X", "-q", "-c", "BEGIN", "-c",
+             "SELECT 1 FROM outbox WHERE id = %d FOR UPDATE" % x2, "-c", "SELECT pg_sleep(3)"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            harness.wait_until(lambda: ENV.psql(
+                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
+                " WHERE a.query LIKE 'SELECT pg_sleep%%' AND l.locktype = 'transactionid'")
+                != "0", 5, what="the row lock held")
+            self.assertEqual(claim("salesforce", 10), [y1])
+        finally:
+            holder.wait(10)
+        self.assertEqual(ENV.psql("SELECT attempts || ' ' || (first_attempt_at = %s)"
+                                  " FROM outbox WHERE id = %d" % (q(first), y1)), "2 true")
+        self.assertEqual(claim("salesforce", 10), [x2])
 
     # -- migrate --
 

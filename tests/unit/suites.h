@@ -38,5 +38,7 @@ Suite *routes_suite(void);
 Suite *batcher_suite(void);
 
 Suite *db_tx_suite(void);
+Suite *crm_mapping_suite(void);
+Suite *writeback_request_suite(void);
 
 #endif

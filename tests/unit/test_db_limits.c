@@ -102,6 +102,31 @@ START_TEST(test_session_sql)
 }
 END_TEST
 
+START_TEST(test_session_sql_writeback)
+{
+    char sql[192];
+    struct lr_db_limits l = {.statement_timeout_ms = 1500, .writeback = "hubspot"};
+    ck_assert_int_eq(lr_db_session_sql(&l, sql, sizeof sql), 0);
+    ck_assert_str_eq(sql, "SET TIME ZONE 'UTC'; SET statement_timeout = 1500;"
+                          " SET leadrouter.writeback = 'hubspot'");
+    l = (struct lr_db_limits){.writeback = "webhook"};
+    ck_assert_int_eq(lr_db_session_sql(&l, sql, sizeof sql), 0);
+    ck_assert_str_eq(sql, "SET TIME ZONE 'UTC'; SET leadrouter.writeback = 'webhook'");
+    /* none: the session is what it was before write-back existed */
+    l = (struct lr_db_limits){.statement_timeout_ms = 1500, .writeback = "none"};
+    ck_assert_int_eq(lr_db_session_sql(&l, sql, sizeof sql), 0);
+    ck_assert_str_eq(sql, "SET TIME ZONE 'UTC'; SET statement_timeout = 1500");
+    /* the name is written into the SQL: anything else is refused, never quoted */
+    l = (struct lr_db_limits){.writeback = "x'; DROP"};
+    ck_assert_int_eq(lr_db_session_sql(&l, sql, sizeof sql), -1);
+    l = (struct lr_db_limits){.writeback = "Hubspot"};
+    ck_assert_int_eq(lr_db_session_sql(&l, sql, sizeof sql), -1);
+    /* too small for the last part */
+    l = (struct lr_db_limits){.writeback = "salesforce"};
+    ck_assert_int_eq(lr_db_session_sql(&l, sql, 30), -1);
+}
+END_TEST
+
 Suite *db_limits_suite(void)
 {
     Suite *s = suite_create("db/limits");
@@ -110,6 +135,7 @@ Suite *db_limits_suite(void)
     tcase_add_test(t, test_deadline_arithmetic);
     tcase_add_test(t, test_params);
     tcase_add_test(t, test_session_sql);
+    tcase_add_test(t, test_session_sql_writeback);
     suite_add_tcase(s, t);
     return s;
 }

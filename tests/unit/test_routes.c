@@ -14,6 +14,7 @@
 #define NOBODY LR_ROLE_NONE
 #define JSON LR_BODY_JSON
 #define BULK LR_BODY_BULK
+#define CRM LR_BODY_CRM
 
 /* Every route SPEC 3 names, with a path it must take and the {} segment it names.
  * reader: every /v1 GET; ops: reps, accounts, named lists and review resolution; admin:
@@ -42,6 +43,17 @@ static const struct {
     {"PUT", "/v1/rules", "/v1/rules", NULL, ADMIN, JSON},
     {"POST", "/v1/simulate", "/v1/simulate", NULL, ADMIN, JSON},
     {"GET", "/v1/stats", "/v1/stats", NULL, READER, JSON},
+    /* SPEC 3.5: the CRM adapters check their CRM's own credentials; the mapping is read
+     * like the rules and changed by admins. */
+    {"POST", "/v1/crm/hubspot/contacts", "/v1/crm/hubspot/contacts", NULL, NOBODY, CRM},
+    {"POST", "/v1/crm/hubspot/deals", "/v1/crm/hubspot/deals", NULL, NOBODY, CRM},
+    {"POST", "/v1/crm/salesforce", "/v1/crm/salesforce", NULL, NOBODY, CRM},
+    {"POST", "/v1/crm/pipedrive", "/v1/crm/pipedrive", NULL, NOBODY, CRM},
+    {"GET", "/v1/crm/{}/mapping", "/v1/crm/salesforce/mapping", "salesforce", READER, JSON},
+    {"PUT", "/v1/crm/{}/mapping", "/v1/crm/hubspot/mapping", "hubspot", ADMIN, JSON},
+    {"GET", "/v1/deliveries", "/v1/deliveries", NULL, READER, JSON},
+    {"POST", "/v1/deliveries/{}/retry", "/v1/deliveries/7/retry", "7", OPS, JSON},
+    {"GET", "/metrics", "/metrics", NULL, NOBODY, JSON},
 };
 
 #define N_SPEC_ROUTES (sizeof SPEC_ROUTES / sizeof *SPEC_ROUTES)
@@ -173,7 +185,8 @@ static const struct {
     {"GET", "/v1", false},
     {"GET", "/v1/", false},
     {"GET", "/v1/nothing", false},
-    {"GET", "/metrics", false},
+    {"POST", "/metrics", true},
+    {"GET", "/v1/deliveries/7", false}, /* only its retry has a route */
     {"HEAD", "/v1/nothing", false},
     {"GET", "/v1/reviews/42", false}, /* only its resolve has a route */
     {"POST", "/v1/reviews/42/resolve/again", false},

@@ -1,0 +1,75 @@
+/* The write-back outbox as the delivery workers use it (SPEC 3.6): claiming due rows
+ * under a lease, recording each attempt's outcome, and the LISTEN connection that wakes
+ * a worker when a transaction queued rows. Each call is one short transaction: no
+ * transaction stays open while a request is on the network. */
+#ifndef LR_DB_OUTBOX_STORE_H
+#define LR_DB_OUTBOX_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/pool.h"
+
+/* lr_write_assignments NOTIFYs this channel when it queued rows. */
+#define LR_OUTBOX_CHANNEL "leadrouter_outbox"
+
+/* A claimed row with what its request needs: the assignment item of SPEC 3.2. */
+struct lr_outbox_row {
+    int64_t id;            /* the outbox row */
+    int64_t assignment_id; /* the assignment's public id */
+    int attempts;          /* this try's number: 1 for the first */
+    const char *subject;   /* lead, opportunity */
+    const char *subject_id;
+    const char *queue;
+    const char *rep_id;          /* NULL: the review queue */
+    const char *previous_rep_id; /* NULL: none */
+    const char *reason;
+    const char *at;           /* RFC 3339 UTC, milliseconds */
+    const char *crm_owner_id; /* the rep's crm_owner_id, else its id; NULL without a rep */
+    char *buf;                /* holds every string above */
+};
+
+/* Frees the strings of a row filled by lr_outbox_claim; safe on a zeroed row. */
+void lr_outbox_row_clear(struct lr_outbox_row *row);
+
+/* In one transaction: takes up to max rows of destination that are due (pending,
+ * next_attempt_at passed, no lease or a lease that has passed) and have no older
+ * pending row of the same subject and destination (per subject, one delivery at a time
+ * and in assignment order), skipping rows another transaction holds; leases them for
+ * lease_sec seconds, counts the attempt and publishes assignment ids. rows[0..*n) are
+ * then the caller's to clear. */
+enum lr_db_status lr_outbox_claim(struct lr_db_conn *c, const char *destination, unsigned max,
+                                  unsigned lease_sec, struct lr_outbox_row *rows, size_t *n);
+
+/* The outcome of the attempt numbered attempts of row id, each one statement. They
+ * answer LR_DB_NOT_FOUND, changing nothing, when the row is no longer that attempt's
+ * (its lease passed and another worker claimed it again, or an operator changed it).
+ * status: the HTTP status, 0 when none came (timeout, connection error), kept as NULL. */
+enum lr_db_status lr_outbox_delivered(struct lr_db_conn *c, int64_t id, int attempts, int status);
+/* Due again at the later of first try + after_first_sec and now + not_before_sec, lease
+ * cleared; superseded instead when a newer pending row of the subject exists (the
+ * writer could not supersede this one while it was on the wire). */
+enum lr_db_status lr_outbox_retry(struct lr_db_conn *c, int64_t id, int attempts, int status,
+                                  const char *error, double after_first_sec, double not_before_sec);
+enum lr_db_status lr_outbox_dead(struct lr_db_conn *c, int64_t id, int attempts, int status,
+                                 const char *error);
+
+/* A dedicated connection LISTENing on LR_OUTBOX_CHANNEL. */
+struct lr_outbox_listener;
+
+/* Connects nothing yet: lr_outbox_listen does. NULL when out of memory. */
+struct lr_outbox_listener *lr_outbox_listener_new(const char *conninfo,
+                                                  const struct lr_db_limits *limits);
+void lr_outbox_listener_free(struct lr_outbox_listener *l);
+/* Connects and LISTENs unless it already does; LR_DB_UNAVAILABLE when PostgreSQL
+ * cannot be reached (call again later). */
+enum lr_db_status lr_outbox_listen(struct lr_outbox_listener *l);
+/* The socket to wait on for notifications; -1 when not listening. */
+int lr_outbox_listener_socket(const struct lr_outbox_listener *l);
+/* Reads what the socket has without blocking and discards the notifications: how many
+ * there were, or -1 when the connection was lost (it is dropped; lr_outbox_listen
+ * reconnects, and the caller should claim anyway: notifications may have been missed). */
+int lr_outbox_listener_consume(struct lr_outbox_listener *l);
+
+#endif

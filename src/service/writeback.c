@@ -1,0 +1,507 @@
+/* The write-back delivery worker: one thread, libcurl's multi interface. */
+#include "service/writeback.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config/version.h"
+#include "db/outbox_store.h"
+#include "util/log.h"
+
+/* The first bytes of an answer are what an operator needs to see why it failed. */
+#define RESPONSE_KEEP 1024
+/* last_error's length in the outbox. */
+#define ERROR_KEEP 1000
+/* The poll that finds rows whose retry came due, or that a missed NOTIFY left. */
+#define POLL_MS 1000
+#define MAX_SCHEDULE 32
+
+struct flight {
+    bool busy;
+    CURL *easy;
+    struct curl_slist *headers;
+    struct lr_wb_request req;
+    struct lr_outbox_row row;
+    char response[RESPONSE_KEEP];
+    size_t response_len;
+    char retry_after[64];
+    char curl_error[CURL_ERROR_SIZE];
+};
+
+struct lr_writeback {
+    struct lr_wb_target target;
+    struct lr_webhook_key key;
+    char url[sizeof((struct lr_config *)0)->writeback_url];
+    char token[sizeof((struct lr_config *)0)->writeback_token];
+    unsigned schedule[MAX_SCHEDULE];
+    size_t nschedule;
+    unsigned timeout_sec, lease_sec, concurrency;
+    char *conninfo;
+    struct lr_db_limits limits;
+    struct lr_db_conn conn; /* claims and outcomes: short transactions only */
+    int64_t db_retry_at;    /* monotonic ms: no reconnect before */
+    struct lr_outbox_listener *listener;
+    CURLM *multi;
+    struct flight *flights;
+    unsigned inflight;
+    struct lr_outbox_row *claimed; /* scratch for one claim */
+    uint64_t rng;
+    struct lr_log_limiter db_log;
+    pthread_t thread;
+    atomic_bool stop;
+    _Atomic uint64_t counts[LR_WB_DESTINATIONS][LR_WB_OUTCOMES];
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* xorshift64*: the jitter need not be secret, only different between replicas. */
+static double jitter(struct lr_writeback *wb)
+{
+    wb->rng ^= wb->rng >> 12;
+    wb->rng ^= wb->rng << 25;
+    wb->rng ^= wb->rng >> 27;
+    return (double)((wb->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+}
+
+static void count(struct lr_writeback *wb, enum lr_wb_outcome o)
+{
+    atomic_fetch_add_explicit(&wb->counts[wb->target.destination][o], 1, memory_order_relaxed);
+}
+
+static void log_db(struct lr_writeback *wb, const char *msg, enum lr_db_status s)
+{
+    unsigned suppressed;
+    if (lr_log_limiter_allow(&wb->db_log, &suppressed))
+        lr_log(LR_LOG_WARN, msg,
+               json_pack("{s:i, s:s, s:i}", "status", (int)s, "error", wb->conn.last_error,
+                         "suppressed", (int)suppressed));
+}
+
+/* The worker's own connection, (re)opened when it is gone, at most once a second: with
+ * PostgreSQL unreachable, each of many finished requests would otherwise wait out a
+ * connect timeout of its own (their rows keep their leases). */
+static bool db_ready(struct lr_writeback *wb)
+{
+    if (wb->conn.pg != NULL && PQstatus(wb->conn.pg) == CONNECTION_OK)
+        return true;
+    int64_t now = now_ms();
+    if (now < wb->db_retry_at)
+        return false;
+    if (lr_db_connect_with(wb->conninfo, &wb->limits, &wb->conn) == LR_DB_OK)
+        return true;
+    wb->db_retry_at = now_ms() + POLL_MS;
+    return false;
+}
+
+static void log_dead(struct lr_writeback *wb, const struct lr_outbox_row *row, int status,
+                     const char *error)
+{
+    /* Never the token, the secret or the URL (which may carry credentials). */
+    lr_log(LR_LOG_WARN, "delivery dead",
+           json_pack("{s:I, s:I, s:s, s:s, s:s, s:o, s:i, s:s}", "outbox_id", (json_int_t)row->id,
+                     "assignment_id", (json_int_t)row->assignment_id, "subject", row->subject,
+                     "subject_id", row->subject_id, "destination",
+                     lr_wb_destination_name(wb->target.destination), "status",
+                     status > 0 ? json_integer(status) : json_null(), "attempts", row->attempts,
+                     "error", error));
+}
+
+/* Records an attempt's outcome in a transaction of its own. When it cannot be recorded
+ * the row keeps its lease and is tried again after it: at least once, never lost. */
+static void record(struct lr_writeback *wb, const struct lr_outbox_row *row,
+                   const struct lr_wb_verdict *v, int status, const char *error)
+{
+    count(wb, v->outcome);
+    if (v->outcome == LR_WB_DEAD)
+        log_dead(wb, row, status, error);
+    else if (v->outcome == LR_WB_RETRY)
+        lr_log(LR_LOG_DEBUG, "delivery to retry",
+               json_pack("{s:I, s:i, s:i, s:s, s:f}", "outbox_id", (json_int_t)row->id, "status",
+                         status, "attempts", row->attempts, "error", error, "after_first_sec",
+                         v->after_first_sec));
+    if (!db_ready(wb)) {
+        log_db(wb, "delivery outcome not recorded; the row is tried again after its lease",
+               LR_DB_UNAVAILABLE);
+        return;
+    }
+    enum lr_db_status s;
+    switch (v->outcome) {
+    case LR_WB_DELIVERED:
+        s = lr_outbox_delivered(&wb->conn, row->id, row->attempts, status);
+        break;
+    case LR_WB_RETRY:
+        s = lr_outbox_retry(&wb->conn, row->id, row->attempts, status, error, v->after_first_sec,
+                            v->not_before_sec);
+        break;
+    default:
+        s = lr_outbox_dead(&wb->conn, row->id, row->attempts, status, error);
+        break;
+    }
+    if (s == LR_DB_NOT_FOUND)
+        lr_log(
+            LR_LOG_INFO, "delivery outcome dropped: the row was claimed again or changed",
+            json_pack("{s:I, s:i}", "outbox_id", (json_int_t)row->id, "attempts", row->attempts));
+    else if (s != LR_DB_OK)
+        log_db(wb, "delivery outcome not recorded; the row is tried again after its lease", s);
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+    struct flight *f = arg;
+    size_t n = size * nmemb, room = RESPONSE_KEEP - f->response_len;
+    size_t keep = n < room ? n : room;
+    memcpy(f->response + f->response_len, data, keep);
+    f->response_len += keep;
+    return n;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+    struct flight *f = arg;
+    size_t n = size * nmemb;
+    /* A new status line (after a 100 Continue) starts a new set of headers. */
+    if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
+        f->retry_after[0] = '\0';
+    static const char NAME[] = "retry-after:";
+    if (n > sizeof NAME - 1 && strncasecmp(data, NAME, sizeof NAME - 1) == 0) {
+        size_t len = n - (sizeof NAME - 1);
+        const char *v = data + sizeof NAME - 1;
+        while (len > 0 && (v[len - 1] == '\r' || v[len - 1] == '\n'))
+            len--;
+        if (len < sizeof f->retry_after) {
+            memcpy(f->retry_after, v, len);
+            f->retry_after[len] = '\0';
+        }
+    }
+    return n;
+}
+
+static void flight_clear(struct lr_writeback *wb, struct flight *f)
+{
+    if (f->easy != NULL) {
+        curl_multi_remove_handle(wb->multi, f->easy);
+        curl_easy_cleanup(f->easy);
+    }
+    curl_slist_free_all(f->headers);
+    lr_wb_request_free(&f->req);
+    lr_outbox_row_clear(&f->row);
+    memset(f, 0, sizeof *f);
+    wb->inflight--;
+}
+
+/* Puts a claimed row on the wire; takes the row. */
+static void send_row(struct lr_writeback *wb, struct flight *f, struct lr_outbox_row *row)
+{
+    memset(f, 0, sizeof *f);
+    f->busy = true;
+    f->row = *row;
+    memset(row, 0, sizeof *row);
+    wb->inflight++;
+    char err[512];
+    enum lr_wb_build b =
+        lr_wb_request_build(&wb->target, &f->row, (int64_t)time(NULL), &f->req, err, sizeof err);
+    if (b == LR_WB_BUILD_UNDELIVERABLE) {
+        struct lr_wb_verdict dead = {LR_WB_DEAD, 0, 0};
+        record(wb, &f->row, &dead, 0, err);
+        flight_clear(wb, f);
+        return;
+    }
+    bool ok = b == LR_WB_BUILD_OK && (f->easy = curl_easy_init()) != NULL;
+    for (size_t i = 0; ok && i < f->req.nheaders; i++) {
+        struct curl_slist *h = curl_slist_append(f->headers, f->req.headers[i]);
+        ok = h != NULL;
+        if (ok)
+            f->headers = h;
+    }
+    /* Without this, curl waits for a 100 Continue before a larger body. */
+    struct curl_slist *h = ok ? curl_slist_append(f->headers, "Expect:") : NULL;
+    ok = h != NULL;
+    if (ok) {
+        f->headers = h;
+        CURL *e = f->easy;
+        ok = curl_easy_setopt(e, CURLOPT_URL, f->req.url) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, f->req.method) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_POSTFIELDS, f->req.body) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(f->req.body)) ==
+                 CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_HTTPHEADER, f->headers) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_USERAGENT, "leadrouter/" LR_VERSION) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)wb->timeout_sec) == CURLE_OK &&
+             /* Signals are for the main thread; curl's resolver must not use them. */
+             curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_ERRORBUFFER, f->curl_error) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_WRITEDATA, f) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_HEADERDATA, f) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_PRIVATE, f) == CURLE_OK &&
+             curl_multi_add_handle(wb->multi, e) == CURLM_OK;
+    }
+    if (!ok) {
+        /* Out of memory: the row keeps its lease and is tried after it. */
+        lr_log(LR_LOG_ERROR, "delivery not started",
+               json_pack("{s:I, s:s}", "outbox_id", (json_int_t)f->row.id, "error",
+                         b == LR_WB_BUILD_OK ? "curl setup failed" : err));
+        if (f->easy != NULL) {
+            curl_easy_cleanup(f->easy);
+            f->easy = NULL;
+        }
+        flight_clear(wb, f);
+    }
+}
+
+static struct flight *free_flight(struct lr_writeback *wb)
+{
+    for (unsigned i = 0; i < wb->concurrency; i++)
+        if (!wb->flights[i].busy)
+            return &wb->flights[i];
+    return NULL;
+}
+
+/* Claims as many rows as there are free slots and sends them: whether every free slot
+ * was filled (more rows may be due). */
+static bool claim(struct lr_writeback *wb)
+{
+    unsigned room = wb->concurrency - wb->inflight;
+    if (room == 0)
+        return false;
+    if (!db_ready(wb)) {
+        log_db(wb, "write-back cannot reach postgresql", LR_DB_UNAVAILABLE);
+        return false;
+    }
+    size_t n = 0;
+    enum lr_db_status s = lr_outbox_claim(&wb->conn, lr_wb_destination_name(wb->target.destination),
+                                          room, wb->lease_sec, wb->claimed, &n);
+    if (s != LR_DB_OK) {
+        log_db(wb, "write-back claim failed", s);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct flight *f = free_flight(wb);
+        if (f == NULL) { /* cannot happen: n <= room */
+            lr_outbox_row_clear(&wb->claimed[i]);
+            continue;
+        }
+        send_row(wb, f, &wb->claimed[i]);
+    }
+    return n == room;
+}
+
+/* Records every finished request: how many finished. */
+static unsigned harvest(struct lr_writeback *wb)
+{
+    unsigned done = 0;
+    int left;
+    CURLMsg *m;
+    while ((m = curl_multi_info_read(wb->multi, &left)) != NULL) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        struct flight *f = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&f);
+        if (f == NULL)
+            continue;
+        CURLcode rc = m->data.result;
+        long status = 0;
+        if (rc == CURLE_OK)
+            curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
+        char error[ERROR_KEEP + 1];
+        const char *detail = f->curl_error[0] ? f->curl_error : curl_easy_strerror(rc);
+        if (rc == CURLE_OPERATION_TIMEDOUT)
+            snprintf(error, sizeof error, "timeout: no complete answer within %u s (%s)",
+                     wb->timeout_sec, detail);
+        else if (rc != CURLE_OK)
+            snprintf(error, sizeof error, "no answer: %s", detail);
+        else if (f->response_len > 0)
+            lr_wb_error_text(f->response, f->response_len, error, sizeof error);
+        else
+            snprintf(error, sizeof error, "HTTP %ld with an empty body", status);
+        struct lr_wb_verdict v = lr_wb_verdict_of(
+            (int)status, f->retry_after[0] ? f->retry_after : NULL, f->row.attempts, wb->schedule,
+            wb->nschedule, (int64_t)time(NULL), jitter(wb));
+        record(wb, &f->row, &v, (int)status, v.outcome == LR_WB_DELIVERED ? NULL : error);
+        flight_clear(wb, f);
+        done++;
+    }
+    return done;
+}
+
+/* One wait of at most ms: on curl's sockets, the LISTEN socket, or a wakeup (stop). */
+static void wait_for(struct lr_writeback *wb, int ms)
+{
+    struct curl_waitfd extra = {.fd = lr_outbox_listener_socket(wb->listener),
+                                .events = CURL_WAIT_POLLIN};
+    int n;
+    curl_multi_poll(wb->multi, extra.fd >= 0 ? &extra : NULL, extra.fd >= 0 ? 1 : 0, ms, &n);
+}
+
+static void *run(void *arg)
+{
+    struct lr_writeback *wb = arg;
+    int64_t last_claim = now_ms() - POLL_MS, last_listen = now_ms() - POLL_MS;
+    bool want = true;
+    int running = 0;
+    while (!atomic_load(&wb->stop)) {
+        int64_t now = now_ms();
+        if (lr_outbox_listener_socket(wb->listener) < 0 && now - last_listen >= POLL_MS) {
+            last_listen = now;
+            /* While it is down, the 1 s poll still finds every row. */
+            if (lr_outbox_listen(wb->listener) == LR_DB_OK)
+                want = true;
+        }
+        if (lr_outbox_listener_socket(wb->listener) >= 0 &&
+            lr_outbox_listener_consume(wb->listener) != 0)
+            want = true;
+        if (now - last_claim >= POLL_MS)
+            want = true;
+        if (want && wb->inflight < wb->concurrency) {
+            last_claim = now;
+            want = claim(wb);
+        }
+        curl_multi_perform(wb->multi, &running);
+        /* A finished row may let the next row of its subject go. */
+        if (harvest(wb) > 0)
+            want = true;
+        int ms = (int)(last_claim + POLL_MS - now_ms());
+        if (want && wb->inflight < wb->concurrency)
+            ms = 0;
+        wait_for(wb, ms < 0 ? 0 : ms > POLL_MS ? POLL_MS : ms);
+    }
+    /* Stopping: no new claims; what is on the wire may finish within its timeout. */
+    int64_t deadline = now_ms() + (int64_t)wb->timeout_sec * 1000 + 1000;
+    while (wb->inflight > 0 && now_ms() < deadline) {
+        curl_multi_perform(wb->multi, &running);
+        harvest(wb);
+        int ms = (int)(deadline - now_ms());
+        if (wb->inflight > 0 && ms > 0)
+            wait_for(wb, ms > 100 ? 100 : ms);
+    }
+    for (unsigned i = 0; i < wb->concurrency; i++)
+        if (wb->flights[i].busy)
+            flight_clear(wb, &wb->flights[i]);
+    return NULL;
+}
+
+static void destroy(struct lr_writeback *wb)
+{
+    if (wb == NULL)
+        return;
+    if (wb->multi != NULL)
+        curl_multi_cleanup(wb->multi);
+    lr_outbox_listener_free(wb->listener);
+    lr_db_disconnect(&wb->conn);
+    free(wb->flights);
+    free(wb->claimed);
+    free(wb->conninfo);
+    free(wb);
+    curl_global_cleanup();
+}
+
+static int fail(char *err, size_t errlen, const char *msg)
+{
+    snprintf(err, errlen, "%s", msg);
+    return -1;
+}
+
+int lr_writeback_start(const struct lr_config *cfg, const char *conninfo,
+                       const struct lr_db_limits *limits, struct lr_writeback **out, char *err,
+                       size_t errlen)
+{
+    *out = NULL;
+    enum lr_wb_destination dest;
+    if (strcmp(cfg->writeback, "none") == 0 || cfg->writeback[0] == '\0')
+        return 0;
+    if (lr_wb_destination_parse(cfg->writeback, &dest) != 0)
+        return fail(err, errlen, "writeback: unknown destination");
+    if (cfg->writeback_lease_sec <= cfg->writeback_timeout_sec)
+        return fail(err, errlen,
+                    "writeback_lease_seconds must be above writeback_timeout_seconds (a row "
+                    "would be claimed again while its request is still on the wire)");
+    if (dest != LR_WB_WEBHOOK && !lr_wb_header_safe(cfg->writeback_token))
+        return fail(err, errlen, "writeback_token holds control characters");
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+        return fail(err, errlen, "libcurl did not initialise");
+    struct lr_writeback *wb = calloc(1, sizeof *wb);
+    if (wb == NULL) {
+        curl_global_cleanup();
+        return fail(err, errlen, "out of memory");
+    }
+    int n = lr_config_retry_schedule(cfg, wb->schedule, MAX_SCHEDULE);
+    if (n < 1) {
+        destroy(wb);
+        return fail(err, errlen, "writeback_retry_schedule is not valid");
+    }
+    wb->nschedule = (size_t)n;
+    if (dest == LR_WB_WEBHOOK && lr_webhook_key_from_secret(cfg->writeback_secret, &wb->key)) {
+        destroy(wb);
+        return fail(err, errlen, "writeback_secret is not valid (whsec_<base64> or text)");
+    }
+    snprintf(wb->url, sizeof wb->url, "%s", cfg->writeback_url);
+    snprintf(wb->token, sizeof wb->token, "%s", cfg->writeback_token);
+    wb->target = (struct lr_wb_target){dest, wb->url, wb->token, &wb->key};
+    wb->timeout_sec = cfg->writeback_timeout_sec;
+    wb->lease_sec = cfg->writeback_lease_sec;
+    wb->concurrency = cfg->writeback_concurrency;
+    wb->limits = *limits;
+    wb->rng =
+        (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)getpid() ^ (uint64_t)(uintptr_t)wb;
+    if (wb->rng == 0)
+        wb->rng = 1;
+    lr_log_limiter_init(&wb->db_log, 1);
+    atomic_init(&wb->stop, false);
+    for (int d = 0; d < LR_WB_DESTINATIONS; d++)
+        for (int o = 0; o < LR_WB_OUTCOMES; o++)
+            atomic_init(&wb->counts[d][o], 0);
+    wb->conninfo = strdup(conninfo);
+    wb->flights = calloc(wb->concurrency, sizeof *wb->flights);
+    wb->claimed = calloc(wb->concurrency, sizeof *wb->claimed);
+    wb->listener = wb->conninfo ? lr_outbox_listener_new(conninfo, limits) : NULL;
+    wb->multi = curl_multi_init();
+    if (wb->conninfo == NULL || wb->flights == NULL || wb->claimed == NULL ||
+        wb->listener == NULL || wb->multi == NULL) {
+        destroy(wb);
+        return fail(err, errlen, "out of memory");
+    }
+    if (pthread_create(&wb->thread, NULL, run, wb) != 0) {
+        destroy(wb);
+        return fail(err, errlen, "cannot start the write-back thread");
+    }
+    *out = wb;
+    return 0;
+}
+
+void lr_writeback_stop(struct lr_writeback *wb)
+{
+    if (wb == NULL)
+        return;
+    atomic_store(&wb->stop, true);
+    curl_multi_wakeup(wb->multi);
+    pthread_join(wb->thread, NULL);
+    destroy(wb);
+}
+
+const char *lr_writeback_destination(const struct lr_writeback *wb)
+{
+    return wb ? lr_wb_destination_name(wb->target.destination) : "none";
+}
+
+void lr_writeback_counts(const struct lr_writeback *wb,
+                         uint64_t out[LR_WB_DESTINATIONS][LR_WB_OUTCOMES])
+{
+    for (int d = 0; d < LR_WB_DESTINATIONS; d++)
+        for (int o = 0; o < LR_WB_OUTCOMES; o++)
+            out[d][o] = wb ? atomic_load_explicit(&wb->counts[d][o], memory_order_relaxed) : 0;
+}
