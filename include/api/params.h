@@ -22,4 +22,8 @@ bool lr_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out);
  * (1..1000, default 100); a bad one is appended to errors. */
 void lr_query_page(const struct lr_request *req, json_t *errors, int64_t *after, int64_t *limit);
 
+/* Takes errors (the bad query parameters found): when there are any, answers 422
+ * naming them and returns true; else frees it and returns false. */
+bool lr_query_rejected(struct lr_response *resp, json_t *errors);
+
 #endif

@@ -72,4 +72,11 @@ int lr_outbox_listener_socket(const struct lr_outbox_listener *l);
  * reconnects, and the caller should claim anyway: notifications may have been missed). */
 int lr_outbox_listener_consume(struct lr_outbox_listener *l);
 
+/* Sets up the delivery worker's connection. Its own writes (leases, outcomes) do not
+ * wait for the WAL flush: after a crash the worst is a delivery tried again, which every
+ * destination takes as a repeat (the same owner; the same webhook-id for the webhook),
+ * while a flush per delivered row would put thousands of small commits in the queue
+ * of the lead writer's group commits. */
+enum lr_db_status lr_outbox_session(struct lr_db_conn *c);
+
 #endif

@@ -24,12 +24,8 @@ void lr_api_assignments_list(struct lr_app *app, struct lr_request *req, struct 
         lr_json_field_error(errors, "rep_id", "must be 1-128 printable characters");
     if (subject != NULL && strcmp(subject, "lead") != 0 && strcmp(subject, "opportunity") != 0)
         lr_json_field_error(errors, "subject", "must be lead or opportunity");
-    if (json_array_size(errors) > 0) {
-        lr_problem_answer(resp, LR_PROBLEM_VALIDATION, "one or more query parameters are invalid",
-                          errors);
+    if (lr_query_rejected(resp, errors))
         return;
-    }
-    json_decref(errors);
 
     struct lr_db_conn *c;
     char *json = NULL;

@@ -20,12 +20,8 @@ void lr_api_deliveries_list(struct lr_app *app, struct lr_request *req, struct l
         known = strcmp(status, STATUSES[i]) == 0;
     if (!known)
         lr_json_field_error(errors, "status", "must be pending, delivered, dead or superseded");
-    if (json_array_size(errors) > 0) {
-        lr_problem_answer(resp, LR_PROBLEM_VALIDATION, "one or more query parameters are invalid",
-                          errors);
+    if (lr_query_rejected(resp, errors))
         return;
-    }
-    json_decref(errors);
     struct lr_db_conn *c;
     char *json = NULL;
     enum lr_db_status s = lr_db_acquire(app->pool, &c);

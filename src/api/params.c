@@ -43,3 +43,14 @@ void lr_query_page(const struct lr_request *req, json_t *errors, int64_t *after,
     if (l != NULL && !lr_parse_i64(l, 1, 1000, limit))
         lr_json_field_error(errors, "limit", "must be an integer from 1 to 1000");
 }
+
+bool lr_query_rejected(struct lr_response *resp, json_t *errors)
+{
+    if (json_array_size(errors) == 0) {
+        json_decref(errors);
+        return false;
+    }
+    lr_problem_answer(resp, LR_PROBLEM_VALIDATION, "one or more query parameters are invalid",
+                      errors);
+    return true;
+}

@@ -30,12 +30,8 @@ void lr_api_stats(struct lr_app *app, struct lr_request *req, struct lr_response
         lr_json_field_error(errors, "until", BOUND_MESSAGE);
     if (json_array_size(errors) == 0 && since != NULL && until != NULL && lo >= hi)
         lr_json_field_error(errors, "until", "must be later than since");
-    if (json_array_size(errors) > 0) {
-        lr_problem_answer(resp, LR_PROBLEM_VALIDATION, "one or more query parameters are invalid",
-                          errors);
+    if (lr_query_rejected(resp, errors))
         return;
-    }
-    json_decref(errors);
     struct lr_db_conn *c;
     char *json = NULL;
     enum lr_db_status s = lr_db_acquire(app->pool, &c);

@@ -279,3 +279,8 @@ int lr_outbox_listener_consume(struct lr_outbox_listener *l)
     }
     return n;
 }
+
+enum lr_db_status lr_outbox_session(struct lr_db_conn *c)
+{
+    return lr_db_simple(c, "SET synchronous_commit = off");
+}

@@ -100,7 +100,8 @@ static bool db_ready(struct lr_writeback *wb)
     int64_t now = now_ms();
     if (now < wb->db_retry_at)
         return false;
-    if (lr_db_connect_with(wb->conninfo, &wb->limits, &wb->conn) == LR_DB_OK)
+    if (lr_db_connect_with(wb->conninfo, &wb->limits, &wb->conn) == LR_DB_OK &&
+        lr_outbox_session(&wb->conn) == LR_DB_OK)
         return true;
     wb->db_retry_at = now_ms() + POLL_MS;
     return false;
