@@ -3,7 +3,7 @@
 set -eu
 PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libpq-dev check \
 postgresql postgresql-contrib libssl-dev libcurl4-openssl-dev libxml2-dev wrk python3 clang-format curl \
-ca-certificates"
+ca-certificates prometheus"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
