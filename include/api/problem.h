@@ -58,6 +58,8 @@ const struct lr_problem_def *lr_problem_def(enum lr_problem_type t);
  * (NULL: the title); errors (stolen, may be NULL) lists bad fields or rows. */
 void lr_problem_answer(struct lr_response *resp, enum lr_problem_type t, const char *detail,
                        json_t *errors);
+/* 400 malformed-json naming where the parser stopped. */
+void lr_problem_malformed_json(struct lr_response *resp, const json_error_t *err);
 /* The same with Retry-After set to the configured seconds: every 429 and 503 answer. */
 void lr_problem_answer_retry(struct lr_response *resp, const struct lr_app *app,
                              enum lr_problem_type t, const char *detail);

@@ -44,6 +44,9 @@ struct lr_response {
 /* Header and query parameter look-ups; NULL when absent. */
 const char *lr_req_header(const struct lr_request *req, const char *name);
 const char *lr_req_query(const struct lr_request *req, const char *name);
+/* Whether a Content-Type value names the media type `type` (case-insensitive, parameters
+ * such as charset allowed); false for NULL. */
+bool lr_media_type_is(const char *content_type, const char *type);
 /* Calls fn for each query parameter (value NULL for a bare key) until it returns false. */
 void lr_req_each_query(const struct lr_request *req,
                        bool (*fn)(void *arg, const char *key, const char *value), void *arg);

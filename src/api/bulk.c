@@ -11,19 +11,9 @@
 #include "util/json.h"
 #include "util/utf8.h"
 
-static bool type_is(const char *ct, const char *want)
-{
-    if (ct == NULL)
-        return false;
-    while (*ct == ' ')
-        ct++;
-    size_t n = strlen(want);
-    return strncasecmp(ct, want, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
-}
-
 bool lr_bulk_is_csv(const char *content_type)
 {
-    return type_is(content_type, "text/csv");
+    return lr_media_type_is(content_type, "text/csv");
 }
 
 char *lr_bulk_trim(char *s)
@@ -180,7 +170,7 @@ int lr_bulk_open(struct lr_bulk *b, const struct lr_request *req,
     b->ncols = ncols;
     const char *ct = lr_req_header(req, "Content-Type");
     bool csv = lr_bulk_is_csv(ct);
-    if (!csv && !type_is(ct, "application/json")) {
+    if (!csv && !lr_media_type_is(ct, "application/json")) {
         snprintf(b->detail, sizeof b->detail, "send text/csv or application/json");
         return 415;
     }

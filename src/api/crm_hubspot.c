@@ -99,16 +99,6 @@ static const char *check_signature(const struct lr_app *app, const struct lr_req
     return NULL;
 }
 
-static bool is_json(const char *ct)
-{
-    if (ct == NULL)
-        return false;
-    while (*ct == ' ')
-        ct++;
-    return strncasecmp(ct, "application/json", 16) == 0 &&
-           (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
-}
-
 static void hubspot(struct lr_app *app, struct lr_request *req, struct lr_response *resp,
                     enum lr_crm_object obj)
 {
@@ -122,7 +112,7 @@ static void hubspot(struct lr_app *app, struct lr_request *req, struct lr_respon
         lr_problem_answer(resp, LR_PROBLEM_BAD_SIGNATURE, bad, NULL);
         return;
     }
-    if (!is_json(lr_req_header(req, "Content-Type"))) {
+    if (!lr_media_type_is(lr_req_header(req, "Content-Type"), "application/json")) {
         lr_problem_answer(resp, LR_PROBLEM_UNSUPPORTED_MEDIA_TYPE,
                           "HubSpot webhooks are sent as application/json", NULL);
         return;
@@ -130,10 +120,7 @@ static void hubspot(struct lr_app *app, struct lr_request *req, struct lr_respon
     json_error_t jerr;
     json_t *doc = lr_json_parse(req->body, req->body_len, &jerr);
     if (doc == NULL) {
-        char detail[256];
-        snprintf(detail, sizeof detail, "malformed JSON at line %d column %d: %s", jerr.line,
-                 jerr.column, jerr.text);
-        lr_problem_answer(resp, LR_PROBLEM_MALFORMED_JSON, detail, NULL);
+        lr_problem_malformed_json(resp, &jerr);
         return;
     }
     bool array = json_is_array(doc);

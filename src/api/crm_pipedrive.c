@@ -42,16 +42,6 @@ static bool basic_ok(const struct lr_app *app, const char *auth)
     return lr_crm_secret_equal((const char *)decoded, want);
 }
 
-static bool is_json(const char *ct)
-{
-    if (ct == NULL)
-        return false;
-    while (*ct == ' ')
-        ct++;
-    return strncasecmp(ct, "application/json", 16) == 0 &&
-           (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
-}
-
 static void invalid(struct lr_response *resp, const char *field, const char *message)
 {
     json_t *errors = json_array();
@@ -83,7 +73,7 @@ void lr_api_crm_pipedrive(struct lr_app *app, struct lr_request *req, struct lr_
                           "HTTP Basic credentials of the Pipedrive webhook are required", NULL);
         return;
     }
-    if (!is_json(lr_req_header(req, "Content-Type"))) {
+    if (!lr_media_type_is(lr_req_header(req, "Content-Type"), "application/json")) {
         lr_problem_answer(resp, LR_PROBLEM_UNSUPPORTED_MEDIA_TYPE,
                           "Pipedrive webhooks are sent as application/json", NULL);
         return;
@@ -91,10 +81,7 @@ void lr_api_crm_pipedrive(struct lr_app *app, struct lr_request *req, struct lr_
     json_error_t jerr;
     json_t *doc = lr_json_parse(req->body, req->body_len, &jerr);
     if (doc == NULL) {
-        char detail[256];
-        snprintf(detail, sizeof detail, "malformed JSON at line %d column %d: %s", jerr.line,
-                 jerr.column, jerr.text);
-        lr_problem_answer(resp, LR_PROBLEM_MALFORMED_JSON, detail, NULL);
+        lr_problem_malformed_json(resp, &jerr);
         return;
     }
     const json_t *meta = json_object_get(doc, "meta");

@@ -67,17 +67,8 @@ static void fault(struct lr_response *resp, unsigned status, const char *message
 
 static bool is_xml(const char *ct)
 {
-    if (ct == NULL)
-        return false;
-    while (*ct == ' ')
-        ct++;
-    static const char *const TYPES[] = {"text/xml", "application/xml", "application/soap+xml"};
-    for (size_t i = 0; i < 3; i++) {
-        size_t n = strlen(TYPES[i]);
-        if (strncasecmp(ct, TYPES[i], n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
-            return true;
-    }
-    return false;
+    return lr_media_type_is(ct, "text/xml") || lr_media_type_is(ct, "application/xml") ||
+           lr_media_type_is(ct, "application/soap+xml");
 }
 
 static bool contains(const char *hay, size_t len, const char *needle)

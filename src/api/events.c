@@ -14,18 +14,6 @@
 #include "api/problem.h"
 #include "util/json.h"
 
-static bool is_json_type(const char *ct)
-{
-    if (ct == NULL)
-        return false;
-    while (*ct == ' ')
-        ct++;
-    if (strncasecmp(ct, "application/json", 16) != 0)
-        return false;
-    char next = ct[16];
-    return next == '\0' || next == ';' || next == ' ';
-}
-
 static void sha256_hex(const char *data, size_t len, char out[65])
 {
     unsigned char d[EVP_MAX_MD_SIZE];
@@ -55,7 +43,7 @@ static void actor_of(const char *id, char *out, size_t size)
 
 void lr_api_events_post(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
 {
-    if (!is_json_type(lr_req_header(req, "Content-Type"))) {
+    if (!lr_media_type_is(lr_req_header(req, "Content-Type"), "application/json")) {
         lr_problem_answer(resp, LR_PROBLEM_UNSUPPORTED_MEDIA_TYPE,
                           "events must be sent as application/json", NULL);
         return;

@@ -2,7 +2,6 @@
  * per process and never go down; gauges read from PostgreSQL are answered from one
  * short query at scrape time, and leadrouter_db_up says whether it worked. */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,28 +14,15 @@
 #include "service/writeback.h"
 #include "service/writeback_request.h"
 #include "util/buf.h"
-
-static void printf_buf(struct lr_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void printf_buf(struct lr_buf *b, const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        lr_buf_append(b, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
-}
+#include "util/metrics.h"
 
 /* Deliveries by destination and outcome: every outcome of the configured destination
  * is written from the start, so that rate() sees a counter from zero. */
 static void metrics_writeback(const struct lr_app *app, struct lr_buf *b)
 {
-    printf_buf(b, "# HELP leadrouter_deliveries_total Write-back delivery attempts by "
-                  "destination and outcome.\n"
-                  "# TYPE leadrouter_deliveries_total counter\n");
+    lr_metrics_printf(b, "# HELP leadrouter_deliveries_total Write-back delivery attempts by "
+                         "destination and outcome.\n"
+                         "# TYPE leadrouter_deliveries_total counter\n");
     if (app->writeback == NULL)
         return;
     uint64_t counts[LR_WB_DESTINATIONS][LR_WB_OUTCOMES];
@@ -45,7 +31,7 @@ static void metrics_writeback(const struct lr_app *app, struct lr_buf *b)
     if (lr_wb_destination_parse(lr_writeback_destination(app->writeback), &d) != 0)
         return;
     for (int o = 0; o < LR_WB_OUTCOMES; o++)
-        printf_buf(
+        lr_metrics_printf(
             b, "leadrouter_deliveries_total{destination=\"%s\",outcome=\"%s\"} %" PRIu64 "\n",
             lr_wb_destination_name(d), lr_wb_outcome_name((enum lr_wb_outcome)o), counts[d][o]);
 }
@@ -54,11 +40,11 @@ void lr_api_metrics(struct lr_app *app, struct lr_request *req, struct lr_respon
 {
     (void)req;
     struct lr_buf b = {0};
-    printf_buf(&b,
-               "# HELP leadrouter_build_info The running build.\n"
-               "# TYPE leadrouter_build_info gauge\n"
-               "leadrouter_build_info{version=\"%s\"} 1\n",
-               LR_VERSION);
+    lr_metrics_printf(&b,
+                      "# HELP leadrouter_build_info The running build.\n"
+                      "# TYPE leadrouter_build_info gauge\n"
+                      "leadrouter_build_info{version=\"%s\"} 1\n",
+                      LR_VERSION);
     metrics_writeback(app, &b);
     if (app->observe != NULL)
         lr_observe_write(app->observe, &b);
@@ -71,31 +57,33 @@ void lr_api_metrics(struct lr_app *app, struct lr_request *req, struct lr_respon
             s = lr_review_backlog(c, &open, &review_age);
         lr_db_release(app->pool, c);
     }
-    printf_buf(&b,
-               "# HELP leadrouter_db_up Whether PostgreSQL answered this scrape.\n"
-               "# TYPE leadrouter_db_up gauge\n"
-               "leadrouter_db_up %d\n",
-               s == LR_DB_OK ? 1 : 0);
+    lr_metrics_printf(&b,
+                      "# HELP leadrouter_db_up Whether PostgreSQL answered this scrape.\n"
+                      "# TYPE leadrouter_db_up gauge\n"
+                      "leadrouter_db_up %d\n",
+                      s == LR_DB_OK ? 1 : 0);
     if (s == LR_DB_OK)
-        printf_buf(&b,
-                   "# HELP leadrouter_outbox_pending Write-back deliveries not yet delivered.\n"
-                   "# TYPE leadrouter_outbox_pending gauge\n"
-                   "leadrouter_outbox_pending %" PRId64 "\n"
-                   "# HELP leadrouter_outbox_oldest_age_seconds Age of the oldest pending "
-                   "delivery.\n"
-                   "# TYPE leadrouter_outbox_oldest_age_seconds gauge\n"
-                   "leadrouter_outbox_oldest_age_seconds %.3f\n",
-                   pending, oldest);
+        lr_metrics_printf(
+            &b,
+            "# HELP leadrouter_outbox_pending Write-back deliveries not yet delivered.\n"
+            "# TYPE leadrouter_outbox_pending gauge\n"
+            "leadrouter_outbox_pending %" PRId64 "\n"
+            "# HELP leadrouter_outbox_oldest_age_seconds Age of the oldest pending "
+            "delivery.\n"
+            "# TYPE leadrouter_outbox_oldest_age_seconds gauge\n"
+            "leadrouter_outbox_oldest_age_seconds %.3f\n",
+            pending, oldest);
     if (s == LR_DB_OK)
-        printf_buf(&b,
-                   "# HELP leadrouter_review_open Review items waiting for sales-ops.\n"
-                   "# TYPE leadrouter_review_open gauge\n"
-                   "leadrouter_review_open %" PRId64 "\n"
-                   "# HELP leadrouter_review_oldest_age_seconds Age of the oldest open review "
-                   "item.\n"
-                   "# TYPE leadrouter_review_oldest_age_seconds gauge\n"
-                   "leadrouter_review_oldest_age_seconds %.3f\n",
-                   open, review_age);
+        lr_metrics_printf(
+            &b,
+            "# HELP leadrouter_review_open Review items waiting for sales-ops.\n"
+            "# TYPE leadrouter_review_open gauge\n"
+            "leadrouter_review_open %" PRId64 "\n"
+            "# HELP leadrouter_review_oldest_age_seconds Age of the oldest open review "
+            "item.\n"
+            "# TYPE leadrouter_review_oldest_age_seconds gauge\n"
+            "leadrouter_review_oldest_age_seconds %.3f\n",
+            open, review_age);
     if (b.failed) {
         lr_buf_free(&b);
         resp->status = 500;

@@ -72,6 +72,14 @@ void lr_problem_answer(struct lr_response *resp, enum lr_problem_type t, const c
     resp->content_type = "application/problem+json";
 }
 
+void lr_problem_malformed_json(struct lr_response *resp, const json_error_t *err)
+{
+    char detail[256];
+    snprintf(detail, sizeof detail, "malformed JSON at line %d column %d: %s", err->line,
+             err->column, err->text);
+    lr_problem_answer(resp, LR_PROBLEM_MALFORMED_JSON, detail, NULL);
+}
+
 void lr_problem_answer_retry(struct lr_response *resp, const struct lr_app *app,
                              enum lr_problem_type t, const char *detail)
 {

@@ -89,18 +89,9 @@ enum lr_db_status lr_crm_mapping_append(struct lr_db_conn *c, const char *crm, c
 {
     const char *lp[] = {crm};
     const char *p[] = {crm, document, actor};
-    PGresult *r = NULL;
     *json = NULL;
-    enum lr_db_status s;
-    if ((s = lr_db_exec(c, &LOCK, lp, NULL)) != LR_DB_OK ||
-        (s = lr_db_exec(c, &PUT, p, &r)) != LR_DB_OK)
-        return s;
-    if (PQntuples(r) != 1)
-        s = LR_DB_ERROR;
-    else if ((*json = strdup(PQgetvalue(r, 0, 0))) == NULL)
-        s = LR_DB_ERROR;
-    PQclear(r);
-    return s;
+    enum lr_db_status s = lr_db_exec(c, &LOCK, lp, NULL);
+    return s != LR_DB_OK ? s : lr_db_one_text(c, &PUT, p, json);
 }
 
 enum lr_db_status lr_crm_opportunities_known(struct lr_db_conn *c, const char *const *ids, size_t n,

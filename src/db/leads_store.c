@@ -241,17 +241,7 @@ out:
 enum lr_db_status lr_lead_get_json(struct lr_db_conn *c, const char *id, char **json)
 {
     const char *p[] = {id};
-    PGresult *r;
     *json = NULL;
     enum lr_db_status s = lr_assignments_publish(c);
-    if (s == LR_DB_OK)
-        s = lr_db_exec(c, &LEAD_GET, p, &r);
-    if (s != LR_DB_OK)
-        return s;
-    if (PQntuples(r) == 0)
-        s = LR_DB_NOT_FOUND;
-    else if ((*json = strdup(PQgetvalue(r, 0, 0))) == NULL)
-        s = LR_DB_ERROR;
-    PQclear(r);
-    return s;
+    return s != LR_DB_OK ? s : lr_db_one_text(c, &LEAD_GET, p, json);
 }

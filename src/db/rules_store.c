@@ -48,18 +48,9 @@ enum lr_db_status lr_rules_append(struct lr_db_conn *c, const char *document, co
                                   char **json)
 {
     const char *p[] = {document, actor};
-    PGresult *r = NULL;
     *json = NULL;
-    enum lr_db_status s;
-    if ((s = lr_db_exec(c, &LOCK, NULL, NULL)) != LR_DB_OK ||
-        (s = lr_db_exec(c, &PUT, p, &r)) != LR_DB_OK)
-        return s;
-    if (PQntuples(r) != 1)
-        s = LR_DB_ERROR;
-    else if ((*json = strdup(PQgetvalue(r, 0, 0))) == NULL)
-        s = LR_DB_ERROR;
-    PQclear(r);
-    return s;
+    enum lr_db_status s = lr_db_exec(c, &LOCK, NULL, NULL);
+    return s != LR_DB_OK ? s : lr_db_one_text(c, &PUT, p, json);
 }
 
 static const struct lr_db_stmt NEWEST = {"rules_newest", "SELECT max(version) FROM rules", 0};

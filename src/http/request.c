@@ -1,4 +1,7 @@
-/* Header and query look-ups on the request's libmicrohttpd connection. */
+/* Header, query and media-type look-ups on the request. */
+#include <string.h>
+#include <strings.h>
+
 #include <microhttpd.h>
 
 #include "http/http.h"
@@ -31,4 +34,15 @@ void lr_req_each_query(const struct lr_request *req,
 {
     struct each_query q = {fn, arg};
     MHD_get_connection_values((struct MHD_Connection *)req->conn, MHD_GET_ARGUMENT_KIND, visit, &q);
+}
+
+bool lr_media_type_is(const char *content_type, const char *type)
+{
+    if (content_type == NULL)
+        return false;
+    while (*content_type == ' ')
+        content_type++;
+    size_t n = strlen(type);
+    return strncasecmp(content_type, type, n) == 0 &&
+           (content_type[n] == '\0' || content_type[n] == ';' || content_type[n] == ' ');
 }
