@@ -21,8 +21,9 @@ struct lr_app {
     /* Set once by the server at SIGTERM: /readyz answers 503 from then on, so that a
      * load balancer stops sending while requests in flight are still served. */
     atomic_bool draining;
-    atomic_int bulk_loads;          /* bulk loads admitted and not yet done (max_bulk_loads) */
-    struct lr_observe *observe;     /* the counters of /metrics (NULL: none kept) */
+    atomic_int readiness;       /* the last /readyz outcome logged (api/health.c), 0: none yet */
+    atomic_int bulk_loads;      /* bulk loads admitted and not yet done (max_bulk_loads) */
+    struct lr_observe *observe; /* the counters of /metrics (NULL: none kept) */
     struct lr_writeback *writeback; /* the delivery worker (NULL: writeback = none) */
 };
 

@@ -40,6 +40,7 @@ enum lr_problem_type {
     LR_PROBLEM_DATABASE_UNAVAILABLE,       /* 503, Retry-After */
     LR_PROBLEM_NOT_READY,                  /* 503, Retry-After */
     LR_PROBLEM_DRAINING,                   /* 503, Retry-After */
+    LR_PROBLEM_SCHEMA_BEHIND,              /* 503, Retry-After: run leadrouter migrate */
     LR_PROBLEM_COUNT
 };
 

@@ -51,6 +51,7 @@ struct lr_config {
     char pipedrive_password[512]; /* ... and its password */
     size_t crm_max_body_bytes;    /* largest body of a CRM adapter request */
     enum lr_log_level log_level;
+    char source[1024]; /* the file the settings were read from; "" when none was found */
 };
 
 enum lr_setting_type { LR_SET_STRING, LR_SET_UINT, LR_SET_SIZE, LR_SET_LISTEN, LR_SET_LOG_LEVEL };
@@ -70,8 +71,10 @@ struct lr_setting {
 const struct lr_setting *lr_config_settings(size_t *count);
 
 /* Defaults, then the file at path (NULL: $LEADROUTER_CONFIG, else
- * config/leadrouter.conf when it exists), then the environment. On error returns -1
+ * LR_CONFIG_DEFAULT_PATH when it exists), then the environment. On error returns -1
  * and writes a message into err. */
+#define LR_CONFIG_DEFAULT_PATH "config/leadrouter.conf" /* relative to the working folder */
+
 int lr_config_load(const char *path, struct lr_config *cfg, char *err, size_t errlen);
 
 /* Applies one "key = value" setting; used by the loader and by tests. */

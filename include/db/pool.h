@@ -61,9 +61,9 @@ enum lr_db_status lr_db_acquire(struct lr_db_pool *pool, struct lr_db_conn **out
 /* Takes the pool's probe connection, which is not one of the size serving ones, so that
  * a saturated pool does not make a healthy database look unready. Every wait on it (for
  * a concurrent probe, to connect, for its statements) ends budget_ms after this call.
- * Give it back with lr_db_release. */
+ * Give it back with lr_db_release. On failure why (may be NULL) says what went wrong. */
 enum lr_db_status lr_db_acquire_probe(struct lr_db_pool *pool, unsigned budget_ms,
-                                      struct lr_db_conn **out);
+                                      struct lr_db_conn **out, char *why, size_t whylen);
 void lr_db_release(struct lr_db_pool *pool, struct lr_db_conn *conn);
 
 /* Opens a single connection outside any pool, with LR_DB_CLI_LIMITS (CLI commands). */

@@ -38,6 +38,7 @@ static const struct lr_problem_def PROBLEMS[LR_PROBLEM_COUNT] = {
     [LR_PROBLEM_DATABASE_UNAVAILABLE] = {503, "database-unavailable", "Service unavailable"},
     [LR_PROBLEM_NOT_READY] = {503, "not-ready", "Not ready"},
     [LR_PROBLEM_DRAINING] = {503, "draining", "Not ready"},
+    [LR_PROBLEM_SCHEMA_BEHIND] = {503, "schema-behind", "Not ready"},
 };
 
 const struct lr_problem_def *lr_problem_def(enum lr_problem_type t)

@@ -9,8 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DEFAULT_PATH "config/leadrouter.conf"
-
 #define OFF(f) offsetof(struct lr_config, f)
 #define STR(f) LR_SET_STRING, OFF(f), sizeof(((struct lr_config *)0)->f)
 #define UINT(f) LR_SET_UINT, OFF(f), 0
@@ -319,10 +317,11 @@ int lr_config_load(const char *path, struct lr_config *cfg, char *err, size_t er
     lr_config_defaults(cfg);
     if (path == NULL)
         path = getenv("LEADROUTER_CONFIG");
-    if (path == NULL && access(DEFAULT_PATH, R_OK) == 0)
-        path = DEFAULT_PATH;
+    if (path == NULL && access(LR_CONFIG_DEFAULT_PATH, R_OK) == 0)
+        path = LR_CONFIG_DEFAULT_PATH;
     if (path != NULL && load_file(cfg, path, err, errlen))
         return -1;
+    snprintf(cfg->source, sizeof cfg->source, "%s", path ? path : "");
     for (size_t i = 0; i < sizeof SETTINGS / sizeof *SETTINGS; i++) {
         const char *v = getenv(SETTINGS[i].env);
         char msg[256];

@@ -15,6 +15,10 @@ int64_t lr_schema_target(void)
 
 static const struct lr_db_stmt CURRENT = {
     "schema_current", "SELECT coalesce(max(version), 0) FROM schema_migrations", 0};
+/* An unmigrated database has no schema_migrations table: that is version 0 (run
+ * migrate), not an error that would read as "PostgreSQL unreachable". */
+static const struct lr_db_stmt HAS_TABLE = {
+    "schema_has_table", "SELECT to_regclass('schema_migrations') IS NOT NULL", 0};
 static const struct lr_db_stmt RECORD = {
     "schema_record", "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2};
 static const struct lr_db_stmt APPLIED = {"schema_applied",
@@ -23,7 +27,15 @@ static const struct lr_db_stmt APPLIED = {"schema_applied",
 enum lr_db_status lr_schema_current(struct lr_db_conn *c, int64_t *version)
 {
     PGresult *r;
-    enum lr_db_status s = lr_db_exec(c, &CURRENT, NULL, &r);
+    enum lr_db_status s = lr_db_exec(c, &HAS_TABLE, NULL, &r);
+    if (s != LR_DB_OK)
+        return s;
+    bool exists = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    *version = 0;
+    if (!exists)
+        return LR_DB_OK;
+    s = lr_db_exec(c, &CURRENT, NULL, &r);
     if (s != LR_DB_OK)
         return s;
     *version = lr_db_int(r, 0, 0);

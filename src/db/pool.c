@@ -112,8 +112,10 @@ enum lr_db_status lr_db_acquire(struct lr_db_pool *p, struct lr_db_conn **out)
 }
 
 enum lr_db_status lr_db_acquire_probe(struct lr_db_pool *p, unsigned budget_ms,
-                                      struct lr_db_conn **out)
+                                      struct lr_db_conn **out, char *why, size_t whylen)
 {
+    if (why != NULL && whylen > 0)
+        snprintf(why, whylen, "the probe connection is busy past %u ms", budget_ms);
     struct timespec dl = lr_deadline_after(lr_now_monotonic(), budget_ms);
     pthread_mutex_lock(&p->mu);
     while (p->probe_busy)
@@ -127,6 +129,8 @@ enum lr_db_status lr_db_acquire_probe(struct lr_db_pool *p, unsigned budget_ms,
     c->cap = dl;
     c->capped = true;
     if (ready(p, c) != LR_DB_OK) {
+        if (why != NULL && whylen > 0)
+            snprintf(why, whylen, "%s", c->last_error);
         lr_db_release(p, c);
         return LR_DB_UNAVAILABLE;
     }

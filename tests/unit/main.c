@@ -37,6 +37,7 @@ int main(void)
     srunner_add_suite(sr, batcher_suite());
     srunner_add_suite(sr, crm_mapping_suite());
     srunner_add_suite(sr, writeback_request_suite());
+    srunner_add_suite(sr, cli_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

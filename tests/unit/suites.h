@@ -40,5 +40,6 @@ Suite *batcher_suite(void);
 Suite *db_tx_suite(void);
 Suite *crm_mapping_suite(void);
 Suite *writeback_request_suite(void);
+Suite *cli_suite(void);
 
 #endif

@@ -127,7 +127,7 @@ START_TEST(test_probe_budget)
     struct lr_db_pool *p = lr_db_pool_new(f.conninfo, 1, &l);
     struct lr_db_conn *c = NULL;
     struct timespec t0 = lr_now_monotonic();
-    ck_assert_int_eq(lr_db_acquire_probe(p, 300, &c), LR_DB_UNAVAILABLE);
+    ck_assert_int_eq(lr_db_acquire_probe(p, 300, &c, NULL, 0), LR_DB_UNAVAILABLE);
     double ms = elapsed_ms(t0);
     ck_assert_ptr_null(c);
     /* the probe's budget, not connect_timeout */
@@ -149,7 +149,7 @@ START_TEST(test_probe_budget_covers_statements)
     /* the probe is not one of the serving connections: a full pool does not stop it */
     ck_assert_int_eq(lr_db_acquire(p, &serving), LR_DB_OK);
     struct timespec t0 = lr_now_monotonic();
-    ck_assert_int_eq(lr_db_acquire_probe(p, 400, &c), LR_DB_OK);
+    ck_assert_int_eq(lr_db_acquire_probe(p, 400, &c, NULL, 0), LR_DB_OK);
     ck_assert_ptr_ne(c, serving);
     ck_assert_int_eq(lr_db_exec(c, &PING, NULL, NULL), LR_DB_UNAVAILABLE);
     double ms = elapsed_ms(t0);
@@ -158,11 +158,11 @@ START_TEST(test_probe_budget_covers_statements)
     lr_db_release(p, c);
     /* a second probe waits for the first, within its own budget */
     struct lr_db_conn *again = NULL;
-    ck_assert_int_eq(lr_db_acquire_probe(p, 400, &again), LR_DB_OK);
+    ck_assert_int_eq(lr_db_acquire_probe(p, 400, &again, NULL, 0), LR_DB_OK);
     ck_assert_ptr_eq(again, c);
     struct lr_db_conn *other = NULL;
     t0 = lr_now_monotonic();
-    ck_assert_int_eq(lr_db_acquire_probe(p, 200, &other), LR_DB_UNAVAILABLE);
+    ck_assert_int_eq(lr_db_acquire_probe(p, 200, &other, NULL, 0), LR_DB_UNAVAILABLE);
     ck_assert_double_ge(elapsed_ms(t0), 195);
     ck_assert_ptr_null(other);
     lr_db_release(p, again);
