@@ -6,6 +6,7 @@
   gen.py events TAG N NACCT OUT
                              -> N distinct signed lead.created requests, one a line:
                                 webhook-id TAB webhook-timestamp TAB signature TAB body
+                                (random uuid-shaped lead ids, random webhook-ids)
                                 (key from $LEADROUTER_WEBHOOK_SECRET, timestamp = now)
 
 Everything is seeded, so two runs load the same accounts and post the same mix.
@@ -54,8 +55,13 @@ def accounts(n):
     out.write("domain,employee_count,expected_acv,fit_score\n")
     for i in range(1, n + 1):
         seg = rng.choices((0, 1, 2), (60, 30, 10))[0]
-        out.write("%s,%s,%s,%s\n" % (domain(i), cell(signal(rng, seg, EMPLOYEES)),
-                                     cell(signal(rng, seg, ACV)), cell(signal(rng, seg, FIT))))
+        if rng.random() < 0.18:
+            # A conflict: each signal in another segment's band (review, SPEC 2.3).
+            order = rng.sample((0, 1, 2), 3)
+            vals = [rng.randint(*bands[order[k]]) for k, bands in enumerate((EMPLOYEES, ACV, FIT))]
+        else:
+            vals = [signal(rng, seg, bands) for bands in (EMPLOYEES, ACV, FIT)]
+        out.write("%s,%s,%s,%s\n" % (domain(i), cell(vals[0]), cell(vals[1]), cell(vals[2])))
 
 
 def named(n, owners):
@@ -73,7 +79,9 @@ def events(tag, n, nacct, out_path):
     sources = ("webinar", "form", "import", "chat")
     with open(out_path, "w") as f:
         for i in range(n):
-            lead = "%s-%07d" % (tag, i)
+            # Random, uuid-shaped ids, as CRMs send: no index sees them in order.
+            u = "%032x" % rng.getrandbits(128)
+            lead = "%s-%s-4%s-%s-%s" % (u[:8], u[8:12], u[13:16], u[16:20], u[20:])
             p = rng.random()
             if p < 0.90:
                 dom = domain(rng.randint(1, nacct))
@@ -84,17 +92,25 @@ def events(tag, n, nacct, out_path):
                 dom = "u%d.%s.example" % (i, tag)
                 who = '"email":"lead%d@%s","domain":"%s"' % (i, dom, dom)
             seg = rng.choices((0, 1, 2), (60, 30, 10))[0]
+            # About a fifth of the leads are conflicts (each signal votes for another
+            # segment, SPEC 2.3), which go to review, as the field sees on open forms.
+            conflict = rng.random() < 0.18
+            order = rng.sample((0, 1, 2), 3)
             fields = []
-            for name, bands in (("employee_count", EMPLOYEES), ("expected_acv", ACV),
-                                ("fit_score", FIT)):
-                v = signal(rng, seg, bands)
+            for k, (name, bands) in enumerate((("employee_count", EMPLOYEES),
+                                               ("expected_acv", ACV), ("fit_score", FIT))):
+                if conflict:
+                    lo, hi = bands[order[k]]
+                    v = rng.randint(lo, hi)
+                else:
+                    v = signal(rng, seg, bands)
                 if v is not None:
                     fields.append('"%s":%d' % (name, v))
             body = ('{"type":"lead.created","timestamp":"%s","data":{"id":"%s",%s,'
                     '"company":"Company %d",%s"source":"%s"}}' % (
                         event_ts, lead, who, i, "".join(x + "," for x in fields),
                         sources[i % len(sources)]))
-            wid = "msg_%s_%07d" % (tag, i)
+            wid = "msg_%s_%s" % (tag, "%032x" % rng.getrandbits(128))
             mac = hmac.new(key, ("%s.%s." % (wid, ts)).encode() + body.encode(), hashlib.sha256)
             sig = "v1," + base64.b64encode(mac.digest()).decode()
             f.write("%s\t%s\t%s\t%s\n" % (wid, ts, sig, body))

@@ -1,23 +1,27 @@
 #!/bin/sh
-# `make bench`: throughput of the lead path against its own database baseline
-# (docs/performance.md).
+# `make bench`: the lead path against an honest baseline (docs/performance.md).
 #   LEADROUTER_BIN=build/leadrouter sh bench/run.sh
 # Starts a throwaway durable PostgreSQL (fsync and synchronous_commit on), loads 30 reps,
-# 100,000 accounts (the cold PUT /v1/accounts is timed) and 300 named accounts, starts
-# the server, then measures in the same run, at each connection count:
-#   - the baseline, one lead per transaction: pgbench running the server's per-lead SQL
-#     (bench/baseline.sql), and the first design's (bench/baseline_0001.sql);
-#   - the service: wrk posting distinct, validly signed lead.created events
-#     (bench/gen.py makes them, bench/events.lua sends each once), after an unmeasured
-#     warm-up;
+# 100,000 accounts (the cold PUT /v1/accounts is timed) and 300 named accounts, and does
+# NOT analyse anything: the service meets its first burst on a freshly migrated database,
+# as a new deployment does. Then, in the same run:
+#   - the baseline before: pgbench, 8 clients, bench/baseline_min.sql, the minimal
+#     durable one-transaction-per-lead design (lookup, sequence-backed turn, assignment
+#     with its decision as jsonb, audit row; one round trip);
+#   - at each connection count, the service: wrk posting distinct, validly signed
+#     lead.created events with random ids (bench/gen.py makes them: named accounts, free
+#     mail, unknown domains and about a fifth conflicting or missing signals that go to
+#     review; bench/events.lua sends each once), after an unmeasured warm-up; with the
+#     WAL bytes, rows written and the busiest backend's CPU (the write lane) per lead;
+#   - the baseline after;
 # then prints the table, also written to bench/results/latest.json (bench/report.py).
 # Everything it starts is stopped and its temporary folder removed on exit.
 # Knobs: BENCH_SECONDS (wrk run, default 15), BENCH_WARMUP_SECONDS (default 3),
 # BENCH_BASELINE_SECONDS (default 10), BENCH_CONNECTIONS (default "32 128"),
 # BENCH_EVENTS (requests generated per run, default 300000), BENCH_ACCOUNTS (default
-# 100000), BENCH_WAL_PREWARM_MB (default 1536), BENCH_PG_SETTINGS ("name=value ..." for PostgreSQL, for experiments),
-# BENCH_KEEP=1 (keep the temporary folder: logs, PostgreSQL data), LEADROUTER_* for the
-# server (LEADROUTER_BATCH_MAX=1 turns group commit off).
+# 100000), BENCH_WAL_PREWARM_MB (default 1536), BENCH_PG_SETTINGS ("name=value ..." for
+# PostgreSQL, for experiments), BENCH_KEEP=1 (keep the temporary folder: logs, PostgreSQL
+# data), LEADROUTER_* for the server (LEADROUTER_BATCH_MAX=1 turns group commit off).
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -111,7 +115,18 @@ PERIOD=$("$PYTHON" -c 'import datetime as d; t = d.datetime.now(d.timezone.utc);
 # shellcheck disable=SC2086
 "$PYTHON" bench/gen.py named "$NAMED" $owners >"$tmp/named.csv"
 expect_2xx "PUT /v1/named-accounts/$PERIOD" "$(api PUT "/v1/named-accounts/$PERIOD" text/csv "@$tmp/named.csv")"
-sql "VACUUM ANALYZE"
+# The baseline's own tables, beside the service's (it reads accounts and named_accounts).
+sql "CREATE TABLE bench_min_assignments (id bigserial PRIMARY KEY, lead_id text NOT NULL UNIQUE,
+       queue text NOT NULL, rep_id text, decision jsonb NOT NULL,
+       created_at timestamptz NOT NULL DEFAULT now());
+     CREATE TABLE bench_min_audit (id bigserial PRIMARY KEY, assignment_id bigint NOT NULL,
+       action text NOT NULL, after jsonb, at timestamptz NOT NULL DEFAULT now());
+     CREATE SEQUENCE bench_min_turn_1; CREATE SEQUENCE bench_min_turn_2;
+     CREATE SEQUENCE bench_min_turn_3;
+     CREATE TABLE bench_min_schedule AS
+       SELECT segment::text AS segment, (row_number() OVER (PARTITION BY segment ORDER BY id) - 1)::int AS slot,
+              id AS rep_id FROM reps WHERE active;
+     ALTER TABLE bench_min_schedule ADD PRIMARY KEY (segment, slot)" >/dev/null
 # A database that has been running writes into recycled WAL segments; a fresh cluster
 # creates and zero-fills a new 16 MB segment about every second of this load, and each
 # creation stalls the commits behind it. So the bench fills and recycles WAL first (and
@@ -135,32 +150,31 @@ record "period $PERIOD"
 record "pool_size ${LEADROUTER_DB_POOL_SIZE:-default}"
 record "batch_max ${LEADROUTER_BATCH_MAX:-default}"
 
-NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-BODY='{"type":"lead.created","timestamp":"'$NOW'","data":{"id":"pgb","email":"lead@d1.bench.test","domain":"d1.bench.test","company":"Company","employee_count":20,"expected_acv":12000,"fit_score":30,"source":"webinar"}}'
-DECISION='{"event_id":"pgb","subject":"lead","subject_id":"pgb","queue":"smb","reason":"composite","composite_queue":"smb","signals":{"employee_count":{"value":20,"source":"enrichment","vote":"smb"},"expected_acv":{"value":12000.00,"source":"enrichment","vote":"smb"},"fit_score":{"value":30,"source":"enrichment","vote":"smb"}},"account":{"domain":"d1.bench.test","matched":true,"named_owner":null},"rules_version":1,"decided_at":"'$NOW'"}'
-
-# The first design's per-lead function, under another name (0004 replaced it).
-awk '/^CREATE FUNCTION lr_commit_lead\(/{p=1} p{print} p&&/^\$\$;/{exit}' migrations/0001_core.sql |
-    sed 's/^CREATE FUNCTION lr_commit_lead(/CREATE FUNCTION bench_commit_lead_0001(/' >"$tmp/f0001.sql"
-psql "$DB_URL" -X -q -v ON_ERROR_STOP=1 -f "$tmp/f0001.sql"
-
 pgbench_run() { # NAME SCRIPT CLIENTS
     say "baseline $1: pgbench, one lead per transaction, $3 clients, ${SECONDS_BASE}s"
     pgbench -n -M prepared -c "$3" -j 2 -T "$SECONDS_BASE" -f "$2" \
-        -D period="$PERIOD" -D body="$BODY" -D decision="$DECISION" "$DB_URL" \
+        -D period="$PERIOD" "$DB_URL" \
         >"$tmp/pgbench-$1-$3.txt" 2>&1 || { cat "$tmp/pgbench-$1-$3.txt" >&2; exit 1; }
     tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$tmp/pgbench-$1-$3.txt" | tail -n 1)
     lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$tmp/pgbench-$1-$3.txt")
     failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$tmp/pgbench-$1-$3.txt")
     record "baseline $1 $3 ${tps:-0} ${lat:-0} ${failed:-0}"
 }
-# At each connection count: the baselines, then the service.
-for c in $CONNECTIONS; do
-    pgbench_run service bench/baseline.sql "$c"
-    pgbench_run first_design bench/baseline_0001.sql "$c"
-    # What the baselines wrote would otherwise call autovacuum into the service's run.
-    sql "VACUUM ANALYZE"
+# The busiest leadrouter backend's CPU ticks since it started ("pid ticks" per line).
+backend_cpu() {
+    for pid in $(sql "SELECT pid FROM pg_stat_activity WHERE application_name = 'leadrouter'"); do
+        [ -r "/proc/$pid/stat" ] && awk -v p="$pid" '{print p, $14 + $15}' "/proc/$pid/stat"
+    done
+}
+written_rows() {
+    sql "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables
+          WHERE relname NOT LIKE 'bench\_%'"
+}
+CLK_TCK=$(getconf CLK_TCK)
 
+pgbench_run min_before bench/baseline_min.sql 8
+# At each connection count, the service.
+for c in $CONNECTIONS; do
     tag="c$c"
     # A short unmeasured run first: connections, prepared statements and plans warm.
     say "service: warm-up, $c connections, ${WARMUP}s"
@@ -171,6 +185,9 @@ for c in $CONNECTIONS; do
     say "service: generating $EVENTS signed events"
     "$PYTHON" bench/gen.py events "$tag" "$EVENTS" "$ACCOUNTS" "$tmp/events-$tag.txt"
     before=$(sql "SELECT count(*) FROM leads")
+    wal_before=$(sql "SELECT pg_current_wal_lsn()")
+    rows_before=$(written_rows)
+    backend_cpu >"$tmp/cpu-before"
     say "service: wrk, $c connections, ${SECONDS_RUN}s"
     wrk -t2 -c"$c" -d"${SECONDS_RUN}s" --timeout 10s -s bench/events.lua "$URL" -- \
         "$tmp/events-$tag.txt" 2 >"$tmp/wrk-$tag.txt" 2>&1 || { cat "$tmp/wrk-$tag.txt" >&2; exit 1; }
@@ -185,14 +202,24 @@ for c in $CONNECTIONS; do
     done
     created=$(sql "SELECT count(*) FROM webhook_events WHERE webhook_id LIKE 'msg\\_${tag}\\_%' AND response_status = 201")
     record "service $c $((after - before)) $created $(sed -n 's/^WRKJSON //p' "$tmp/wrk-$tag.txt")"
+    wal=$(sql "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '$wal_before')")
+    backend_cpu >"$tmp/cpu-after"
+    sleep 1.5 # table statistics reach pg_stat_user_tables within a second of a commit
+    rows=$(($(written_rows) - rows_before))
+    cpu_ticks=$(awk 'NR == FNR {b[$1] = $2; next} ($1 in b) && $2 - b[$1] > m {m = $2 - b[$1]} END {print m + 0}' \
+        "$tmp/cpu-before" "$tmp/cpu-after")
+    record "cost $c $((after - before)) ${wal%.*} $rows $cpu_ticks $CLK_TCK"
 done
+pgbench_run min_after bench/baseline_min.sql 8
+record "review_share $(sql "SELECT round(100.0 * count(*) FILTER (WHERE queue = 'review') / greatest(count(*), 1), 1) FROM leads")"
+record "named_share $(sql "SELECT round(100.0 * count(*) FILTER (WHERE reason = 'named_account') / greatest(count(*), 1), 1) FROM leads")"
 
 rss_kb=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$srv_pid/status")
 threads=$(sed -n 's/^Threads:[[:space:]]*\([0-9]*\)/\1/p' "/proc/$srv_pid/status")
 record "server_peak_rss_kb $rss_kb"
 record "server_threads $threads"
-# Round robin after everything (pgbench and the service share the turn counters): with
-# equal weights every rep of a segment has floor(N/k) or ceil(N/k) turns.
+# Round robin after everything (the baseline has sequences of its own): with equal
+# weights every rep of a segment has floor(N/k) or ceil(N/k) turns.
 sql "SELECT r.segment, count(a.seq) FROM reps r LEFT JOIN assignments a ON a.rep_id = r.id
        AND a.subject = 'lead' AND a.reason = 'composite' GROUP BY r.id, r.segment" |
     while IFS='|' read -r seg n; do record "rr $seg $n"; done

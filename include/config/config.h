@@ -50,6 +50,7 @@ struct lr_config {
     char pipedrive_user[256];     /* HTTP Basic user of Pipedrive's webhooks */
     char pipedrive_password[512]; /* ... and its password */
     size_t crm_max_body_bytes;    /* largest body of a CRM adapter request */
+    char metrics_token[256];      /* GET /metrics wants it as a bearer token ("": none) */
     enum lr_log_level log_level;
     char source[1024]; /* the file the settings were read from; "" when none was found */
 };

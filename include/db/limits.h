@@ -17,6 +17,10 @@ struct lr_db_limits {
     /* The replica's write-back destination (SPEC 3.6), set on the session as
      * leadrouter.writeback for lr_write_assignments: "" or "none" writes no outbox row. */
     char writeback[16];
+    /* Plan every prepared statement once for the session (plan_cache_mode): for the
+     * lead lanes, whose few statements run thousands of times a second and whose plans
+     * are probes by key, the same whatever the parameters. */
+    bool generic_plans;
 };
 
 /* What CLI commands get: migrations may run for as long as they need. */

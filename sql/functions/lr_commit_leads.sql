@@ -36,8 +36,11 @@ CREATE OR REPLACE FUNCTION lr_commit_leads(
     p_reason text[], p_composite text[], p_rules_version bigint[], p_decision jsonb[],
     p_actor text[], p_wait boolean DEFAULT true)
 RETURNS TABLE (ord integer, status integer, body text)
--- A batch is a few dozen rows; compiling its plan would cost more than running it.
-LANGUAGE plpgsql SET jit = off SET plan_cache_mode = force_generic_plan AS $$
+-- A batch is a few dozen rows; compiling its plan would cost more than running it. The
+-- plans are made once per session, often while the tables are still empty: no
+-- sequential scan, so that none of them reads a whole table once it has grown.
+LANGUAGE plpgsql SET jit = off SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off AS $$
 #variable_conflict use_column
 DECLARE
     v_need text[];
@@ -74,10 +77,13 @@ BEGIN
              WITH ORDINALITY AS u(wid, sha, lid, domain, ets, data, queue, mode, rep, reason,
                                   composite, rv, decision, actor, ord)
     ),
-    -- Webhook-ids answered before.
+    -- Webhook-ids answered before: a probe of the key each (OFFSET 0 keeps the LATERAL
+    -- a parameterised index scan), whatever the statistics said when the plan was made.
     w_old AS (
-        SELECT w.webhook_id, w.body_sha256, w.response_body FROM webhook_events w
-        WHERE w.webhook_id IN (SELECT inp.wid FROM inp)
+        SELECT w.webhook_id, w.body_sha256, w.response_body
+        FROM (SELECT DISTINCT inp.wid FROM inp) AS i
+        CROSS JOIN LATERAL (SELECT w.webhook_id, w.body_sha256, w.response_body
+                            FROM webhook_events w WHERE w.webhook_id = i.wid OFFSET 0) AS w
     ),
     -- The first copy of each new webhook-id in this batch.
     w_first AS (
@@ -87,8 +93,9 @@ BEGIN
     ),
     -- Leads routed before.
     l_old AS (
-        SELECT l.id, l.decision::text AS decision FROM leads l
-        WHERE l.id IN (SELECT inp.lid FROM inp)
+        SELECT l.id, l.decision FROM (SELECT DISTINCT inp.lid FROM inp) AS i
+        CROSS JOIN LATERAL (SELECT l.id, l.decision::text AS decision FROM leads l
+                            WHERE l.id = i.lid OFFSET 0) AS l
     ),
     -- The first new webhook-id for each new lead id: it routes the lead.
     l_first AS (

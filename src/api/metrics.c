@@ -5,8 +5,11 @@
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "api/api.h"
+#include "api/crm.h"
+#include "api/problem.h"
 #include "api/observe.h"
 #include "config/version.h"
 #include "db/deliveries_store.h"
@@ -38,7 +41,17 @@ static void metrics_writeback(const struct lr_app *app, struct lr_buf *b)
 
 void lr_api_metrics(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
 {
-    (void)req;
+    /* Not an API token: a scraper holds one static secret, and a database that is down
+     * must not take the page that says so down with it. */
+    if (app->cfg.metrics_token[0] != '\0') {
+        const char *h = lr_req_header(req, "Authorization");
+        if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 ||
+            !lr_crm_secret_equal(h + 7, app->cfg.metrics_token)) {
+            lr_problem_answer(resp, LR_PROBLEM_UNAUTHORIZED,
+                              "send Authorization: Bearer <metrics_token>", NULL);
+            return;
+        }
+    }
     struct lr_buf b = {0};
     lr_metrics_printf(&b,
                       "# HELP leadrouter_build_info The running build.\n"

@@ -158,8 +158,9 @@ static int token_create(const struct lr_cli *cli, int argc, char **argv)
 {
     static const char help[] =
         "usage: leadrouter token create --role reader|ops|admin --name NAME\n"
-        "Prints a new bearer token once; only its SHA-256 is stored. reader reads,\n"
-        "ops works the review queue, admin changes reps, accounts and rules.\n";
+        "Prints a new bearer token once; only its SHA-256 is stored. reader reads;\n"
+        "ops also resolves reviews, retries deliveries and loads reps, accounts and\n"
+        "named lists; admin also changes rules, CRM mappings and runs simulations.\n";
     const char *role_s = NULL, *name = NULL;
     const struct lr_cli_opt opts[] = {{"role", &role_s, NULL}, {"name", &name, NULL}};
     int rc = lr_cli_parse("token create", help, argc, argv, opts, 2, NULL, 0, 0, NULL);

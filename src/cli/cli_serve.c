@@ -69,10 +69,13 @@ static int serve(const struct lr_config *cfg)
     app.pool = lr_db_pool_new(cfg->database_url, cfg->db_pool_size, &limits);
     if (app.pool == NULL)
         return LR_CLI_FAILED;
-    /* Group commit of leads (docs/performance.md); batch_max 1 writes each alone. */
+    /* Group commit of leads (docs/performance.md); batch_max 1 writes each alone. The
+     * lanes run the same few statements all day: planned once per session. */
+    struct lr_db_limits lane_limits = limits;
+    lane_limits.generic_plans = true;
     if (cfg->batch_max > 1 &&
-        (app.batcher =
-             lr_batcher_new(cfg->database_url, &limits, cfg->batch_max, lr_lead_lanes())) == NULL) {
+        (app.batcher = lr_batcher_new(cfg->database_url, &lane_limits, cfg->batch_max,
+                                      lr_lead_lanes())) == NULL) {
         lr_db_pool_free(app.pool);
         return LR_CLI_FAILED;
     }

@@ -93,6 +93,9 @@ static const struct lr_setting SETTINGS[] = {
     {"crm_max_body_bytes", "LEADROUTER_CRM_MAX_BODY_BYTES", SIZE(crm_max_body_bytes), 256,
      64UL << 20, "1048576",
      "largest body of a CRM adapter request (100 Salesforce notifications, HubSpot arrays)"},
+    {"metrics_token", "LEADROUTER_METRICS_TOKEN", STR(metrics_token), 0, 0, "",
+     "bearer token GET /metrics requires (empty: /metrics needs none; secret: set it in the "
+     "environment)"},
     {"log_level", "LEADROUTER_LOG_LEVEL", LR_SET_LOG_LEVEL, 0, 0, 0, 0, "info",
      "debug, info, warn or error"},
 };

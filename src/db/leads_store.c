@@ -9,18 +9,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One row per lead, in the order given; max(version) is computed once. */
+/* One row per lead, in the order given; max(version) is computed once. Every lookup is a
+ * probe of one key (LATERAL ... OFFSET 0 keeps each a parameterised index scan), so
+ * that the plan is the same on the empty tables of a new deployment and on full ones:
+ * a join planned while webhook_events was empty scanned it whole for every batch once
+ * it had grown (docs/performance.md). */
 static const struct lr_db_stmt LEAD_CONTEXTS = {
     "lead_contexts",
     "SELECT (SELECT max(version) FROM rules),"
-    "       a.domain IS NOT NULL, a.employee_count, a.expected_acv_cents, a.fit_score,"
-    "       n.owner_rep_id, r.segment, r.active,"
+    "       coalesce(a.found, false), a.employee_count, a.expected_acv_cents, a.fit_score,"
+    "       n.owner_rep_id, n.segment, n.active,"
     "       w.body_sha256 IS NOT NULL, w.body_sha256 = u.sha, w.response_body"
     "  FROM unnest($1::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(domain, wid, sha, o)"
-    "  LEFT JOIN accounts a ON a.domain = u.domain"
-    "  LEFT JOIN named_accounts n ON n.period = $2 AND n.domain = u.domain"
-    "  LEFT JOIN reps r ON r.id = n.owner_rep_id"
-    "  LEFT JOIN webhook_events w ON w.webhook_id = u.wid AND w.response_status IS NOT NULL"
+    "  LEFT JOIN LATERAL (SELECT true AS found, a.employee_count, a.expected_acv_cents,"
+    "                            a.fit_score FROM accounts a WHERE a.domain = u.domain"
+    "                     OFFSET 0) a ON true"
+    "  LEFT JOIN LATERAL (SELECT n.owner_rep_id, r.segment, r.active FROM named_accounts n"
+    "                     LEFT JOIN reps r ON r.id = n.owner_rep_id"
+    "                     WHERE n.period = $2 AND n.domain = u.domain OFFSET 0) n ON true"
+    "  LEFT JOIN LATERAL (SELECT w.body_sha256, w.response_body FROM webhook_events w"
+    "                     WHERE w.webhook_id = u.wid AND w.response_status IS NOT NULL"
+    "                     OFFSET 0) w ON true"
     " ORDER BY u.o",
     4};
 

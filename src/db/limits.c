@@ -92,6 +92,8 @@ int lr_db_session_sql(const struct lr_db_limits *l, char *out, size_t len)
     if (n >= 0 && (size_t)n < len && l->statement_timeout_ms != 0)
         n += snprintf(out + n, len - (size_t)n, "; SET statement_timeout = %u",
                       l->statement_timeout_ms);
+    if (n >= 0 && (size_t)n < len && l->generic_plans)
+        n += snprintf(out + n, len - (size_t)n, "; SET plan_cache_mode = force_generic_plan");
     if (n >= 0 && (size_t)n < len && wb)
         n += snprintf(out + n, len - (size_t)n, "; SET leadrouter.writeback = '%s'", l->writeback);
     return n < 0 || (size_t)n >= len ? -1 : 0;

@@ -121,6 +121,26 @@ class MetricsTest(LRTestCase):
         self.assertRegex(text, r"(?m)^leadrouter_review_open [0-9]+$")
         self.assertRegex(text, r"(?m)^leadrouter_review_oldest_age_seconds [0-9.]+$")
 
+    def test_metrics_token_when_set(self):
+        srv = ENV.add_server(extra_env={"LEADROUTER_METRICS_TOKEN": "scrape-secret-0123"},
+                             name="metrics-token")
+        try:
+            self.assertProblem(srv.request("GET", "/metrics"), 401)
+            self.assertProblem(srv.request("GET", "/metrics", headers={
+                "Authorization": "Bearer scrape-secret-0124"}), 401)
+            # An API token is not the scrape token.
+            self.assertProblem(srv.request("GET", "/metrics", headers={
+                "Authorization": "Bearer " + ENV.tokens["admin"]}), 401)
+            r = srv.request("GET", "/metrics", headers={
+                "Authorization": "Bearer scrape-secret-0123"})
+            self.assertStatus(r, 200)
+            self.assertIn("leadrouter_build_info", r.body.decode())
+            with open(srv.log_path, encoding="utf-8") as f:
+                self.assertNotIn("scrape-secret", f.read())
+        finally:
+            srv.stop()
+            ENV.servers.remove(srv)
+
     def test_promtool_accepts_the_exposition(self):
         # Traffic first, so labelled series and histogram buckets are present
         # when Prometheus's own linter reads the page.
