@@ -20,8 +20,8 @@
 # BENCH_BASELINE_SECONDS (default 10), BENCH_CONNECTIONS (default "32 128"),
 # BENCH_EVENTS (requests generated per run, default 300000), BENCH_ACCOUNTS (default
 # 100000), BENCH_WAL_PREWARM_MB (default 1536), BENCH_PG_SETTINGS ("name=value ..." for
-# PostgreSQL, for experiments), BENCH_KEEP=1 (keep the temporary folder: logs, PostgreSQL
-# data), LEADROUTER_* for the server (LEADROUTER_BATCH_MAX=1 turns group commit off).
+# PostgreSQL, for experiments), BENCH_WALDUMP=1 (pg_waldump --stats of each run),
+# BENCH_KEEP=1 (keep the temporary folder: logs, PostgreSQL data), LEADROUTER_* for the server (LEADROUTER_BATCH_MAX=1 turns group commit off).
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -203,6 +203,13 @@ for c in $CONNECTIONS; do
     created=$(sql "SELECT count(*) FROM webhook_events WHERE webhook_id LIKE 'msg\\_${tag}\\_%' AND response_status = 201")
     record "service $c $((after - before)) $created $(sed -n 's/^WRKJSON //p' "$tmp/wrk-$tag.txt")"
     wal=$(sql "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '$wal_before')")
+    if [ -n "${BENCH_WALDUMP:-}" ]; then # what the WAL of the run is made of, by record
+        "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/pg_waldump" \
+            --stats=record -p "$tmp/pg/data/pg_wal" -s "$wal_before" \
+            -e "$(sql "SELECT pg_current_wal_lsn()")" >"$tmp/waldump-$c.txt" 2>&1 || true
+        say "WAL of the $c-connection run by record:"
+        head -n 40 "$tmp/waldump-$c.txt" >&2
+    fi
     backend_cpu >"$tmp/cpu-after"
     sleep 1.5 # table statistics reach pg_stat_user_tables within a second of a commit
     rows=$(($(written_rows) - rows_before))

@@ -6,11 +6,13 @@
 --   p_subject 'lead' or 'opportunity'; p_subject_id; p_queue; p_rep_id (NULL: nobody,
 --   the review queue); p_previous_rep_id; p_reason; p_rules_version;
 --   p_actor: who the audit rows name;
---   p_decision: when not NULL, a 'decision.made' audit row with this after is written
---       just before the assignment's own (the lead path audits its decision so);
---   p_before: the 'assignment.created' row's before (NULL: none);
+--   p_decision: when not NULL, the assignment's audit row is a 'decision.made' row, and
+--       these keys are added to its after (the lead path: the decision's outcome, its
+--       inputs being in leads.decision, which never changes);
+--   p_before: the audit row's before (NULL: none);
 --   p_audit: keys added to that row's after, which is always
 --       {"queue", "rep_id", "reason"} of the assignment (NULL: none added).
+-- One audit row per assignment: 'assignment.created', or 'decision.made' as above.
 -- Returns the number of assignments written. Publication (the public id) is
 -- lr_publish_assignments'.
 --
@@ -84,13 +86,10 @@ BEGIN
     ),
     ins_audit AS (
         INSERT INTO audit_log (actor, action, subject_type, subject_id, before, after)
-        SELECT a.actor, e.action, a.subject, a.sid,
-               CASE e.k WHEN 1 THEN NULL ELSE a.before END,
-               CASE e.k WHEN 1 THEN a.decision ELSE a.after END
-        FROM a CROSS JOIN (VALUES (1, 'decision.made'), (2, 'assignment.created'))
-             AS e(k, action)
-        WHERE e.k = 2 OR a.decision IS NOT NULL
-        ORDER BY a.ord, e.k
+        SELECT a.actor,
+               CASE WHEN a.decision IS NULL THEN 'assignment.created' ELSE 'decision.made' END,
+               a.subject, a.sid, a.before, a.after || coalesce(a.decision, '{}'::jsonb)
+        FROM a ORDER BY a.ord
     )
     SELECT count(*) INTO v_queued FROM ins_outbox;
     IF v_queued > 0 THEN

@@ -13,7 +13,7 @@
  * probe of one key (LATERAL ... OFFSET 0 keeps each a parameterised index scan), so
  * that the plan is the same on the empty tables of a new deployment and on full ones:
  * a join planned while webhook_events was empty scanned it whole for every batch once
- * it had grown (docs/performance.md). */
+ * it had grown (docs/performance.md). A lead's stored answer is its decision. */
 static const struct lr_db_stmt LEAD_CONTEXTS = {
     "lead_contexts",
     "SELECT (SELECT max(version) FROM rules),"
@@ -27,7 +27,11 @@ static const struct lr_db_stmt LEAD_CONTEXTS = {
     "  LEFT JOIN LATERAL (SELECT n.owner_rep_id, r.segment, r.active FROM named_accounts n"
     "                     LEFT JOIN reps r ON r.id = n.owner_rep_id"
     "                     WHERE n.period = $2 AND n.domain = u.domain OFFSET 0) n ON true"
-    "  LEFT JOIN LATERAL (SELECT w.body_sha256, w.response_body FROM webhook_events w"
+    "  LEFT JOIN LATERAL (SELECT w.body_sha256,"
+    "                            coalesce(w.response_body, (SELECT l.decision::text FROM leads l"
+    "                                                       WHERE l.id = w.subject_id))"
+    "                            AS response_body"
+    "                     FROM webhook_events w"
     "                     WHERE w.webhook_id = u.wid AND w.response_status IS NOT NULL"
     "                     OFFSET 0) w ON true"
     " ORDER BY u.o",

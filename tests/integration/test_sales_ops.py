@@ -230,7 +230,8 @@ class A2ResolveTest(LRTestCase):
         self.assertEqual(rows[0]["actor"], "token:it-ops")
         self.assertEqual((rows[0]["before"]["status"], rows[0]["after"]["status"]), ("open", "resolved"))
         self.assertEqual(rows[0]["after"]["note"], "fit score is stale; MM per call notes")
-        assigned = audit("assignment.created", lead_id)
+        # The lead's first assignment (to review) is audited with its decision.
+        assigned = audit("decision.made", lead_id) + audit("assignment.created", lead_id)
         self.assertEqual([a["after"]["reason"] for a in assigned], ["conflict", "review_resolution"])
         # Listed as resolved with who, when and why; no longer open.
         res = [i for i in reviews("resolved", after=d["review_id"] - 1)["items"] if i["id"] == d["review_id"]]

@@ -235,12 +235,14 @@ class SqlFunctionsTest(LRTestCase):
                               " response_body FROM webhook_events WHERE webhook_id IN (%s, %s)"
                               " ORDER BY response_status DESC"
                               % (q(first["wid"]), q(second_wid["wid"]))),
+                         # The stored answer of a lead's delivery is the lead's decision,
+                         # which is not copied (response_body NULL).
                          [{"webhook_id": first["wid"], "body_sha256": first["sha"],
                            "subject_id": first["lid"], "response_status": 201,
-                           "response_body": res[0][1]},
+                           "response_body": None},
                           {"webhook_id": second_wid["wid"], "body_sha256": second_wid["sha"],
                            "subject_id": first["lid"], "response_status": 200,
-                           "response_body": res[0][1]}])
+                           "response_body": None}])
         self.assertEqual(rows("SELECT id, webhook_id, queue, rep_id, reason, review_id,"
                               " rules_version, decision FROM leads WHERE id = %s" % q(first["lid"])),
                          [{"id": first["lid"], "webhook_id": first["wid"], "queue": "smb",
@@ -250,16 +252,16 @@ class SqlFunctionsTest(LRTestCase):
                          [{"subject": "lead", "subject_id": first["lid"],
                            "queue": "smb", "rep_id": reps[0], "previous_rep_id": None,
                            "reason": "composite", "rules_version": 1, "unpublished": True}])
+        # One audit row per lead: the decision's outcome; its inputs are leads.decision.
         self.assertEqual(audit_of(first["lid"]), [
             {"actor": "webhook", "action": "decision.made", "subject_type": "lead",
-             "subject_id": first["lid"], "before": None, "after": routed},
-            {"actor": "webhook", "action": "assignment.created", "subject_type": "lead",
              "subject_id": first["lid"], "before": None,
              "after": {"queue": "smb", "rep_id": reps[0], "reason": "composite",
-                       "review_id": None}}])
-        self.assertEqual(audit_of(review["lid"])[1]["after"],
+                       "review_id": None, "composite_queue": "smb", "rules_version": 1}}])
+        self.assertEqual(audit_of(review["lid"])[0]["after"],
                          {"queue": "review", "rep_id": None, "reason": "conflict",
-                          "review_id": review_id})
+                          "review_id": review_id, "composite_queue": "review",
+                          "rules_version": 1})
 
         # The same delivery again, in a later batch: the stored answers.
         again = commit_leads([first, other_body, second_wid])
@@ -267,7 +269,7 @@ class SqlFunctionsTest(LRTestCase):
         self.assertEqual(turn("smb"), 1)
         self.assertEqual(written(first["lid"], first["wid"]),
                          {"leads": 1, "webhook_events": 1, "assignments": 1, "reviews": 0,
-                          "audit_log": 2})
+                          "audit_log": 1})
 
     def test_queue_with_no_active_rep(self):
         """A round-robin lead whose queue has no active rep gets -1 and nothing is written
@@ -371,10 +373,10 @@ class SqlFunctionsTest(LRTestCase):
     # -- lr_write_assignments --
 
     def test_write_assignments_rows_and_audit(self):
-        """lr_write_assignments writes the rows in array order, unpublished, each with its
-        assignment.created audit row (after = queue, rep_id, reason and the extra keys;
-        before as given), preceded by decision.made when a decision is given; publication
-        numbers them in that order."""
+        """lr_write_assignments writes the rows in array order, unpublished, each with one
+        audit row: assignment.created (after = queue, rep_id, reason and the extra keys;
+        before as given), or decision.made with the decision's keys added when a decision
+        is given; publication numbers them in that order."""
         rep = unique("sf-w")
         set_cycle("smb", [rep])
         lid, oid = unique("sw-l"), unique("sw-o")
@@ -397,10 +399,9 @@ class SqlFunctionsTest(LRTestCase):
                               " FROM audit_log WHERE subject_id IN (%s, %s) ORDER BY id"
                               % (q(lid), q(oid))), [
             {"actor": "webhook", "action": "decision.made", "subject_type": "lead",
-             "subject_id": lid, "before": None, "after": {"d": 1}},
-            {"actor": "webhook", "action": "assignment.created", "subject_type": "lead",
              "subject_id": lid, "before": None,
-             "after": {"queue": "smb", "rep_id": rep, "reason": "composite", "review_id": None}},
+             "after": {"queue": "smb", "rep_id": rep, "reason": "composite", "review_id": None,
+                       "d": 1}},
             {"actor": "ops", "action": "assignment.created", "subject_type": "opportunity",
              "subject_id": oid, "before": {"queue": "smb", "rep_id": rep},
              "after": {"queue": "mid_market", "rep_id": None, "reason": "handoff"}}])
