@@ -100,6 +100,9 @@ void lr_crm_items_free(struct lr_crm_item *items, size_t n);
 /* Constant-time comparison of a credential with the configured one (both hashed first,
  * so that not even the length leaks). */
 bool lr_crm_secret_equal(const char *given, const char *expected);
+/* Appends to errors the problem entry of record it's field (crm_map.c). */
+void lr_crm_record_error(json_t *errors, const struct lr_crm_item *it, const char *field,
+                         const char *message);
 
 /* SHA-256 of data as lower-case hex. */
 void lr_crm_sha256_hex(const void *data, size_t len, char out[65]);

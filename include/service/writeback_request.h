@@ -114,6 +114,19 @@ int64_t lr_wb_retry_after_sec(const char *value, int64_t now_sec);
  * control characters (NUL included) as spaces, surrounding space trimmed. */
 void lr_wb_error_text(const char *body, size_t len, char *out, size_t cap);
 
+/* What a delivery keeps of the destination's answer: the first bytes of the body (what
+ * an operator needs to see why it failed) and the last response's Retry-After. */
+#define LR_WB_ANSWER_KEEP 1024
+struct lr_wb_answer {
+    char body[LR_WB_ANSWER_KEEP];
+    size_t body_len;
+    char retry_after[64];
+};
+/* libcurl's write and header callbacks (CURLOPT_WRITEFUNCTION, CURLOPT_HEADERFUNCTION)
+ * into an lr_wb_answer (the callback data); they take every byte. */
+size_t lr_wb_answer_body(char *data, size_t size, size_t nmemb, void *answer);
+size_t lr_wb_answer_header(char *data, size_t size, size_t nmemb, void *answer);
+
 /* Whether a setting can go into a header as it is: printable, no CR or LF. */
 bool lr_wb_header_safe(const char *value);
 

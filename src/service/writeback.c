@@ -16,8 +16,6 @@
 #include "db/outbox_store.h"
 #include "util/log.h"
 
-/* The first bytes of an answer are what an operator needs to see why it failed. */
-#define RESPONSE_KEEP 1024
 /* last_error's length in the outbox. */
 #define ERROR_KEEP 1000
 /* The poll that finds rows whose retry came due, or that a missed NOTIFY left. */
@@ -30,9 +28,7 @@ struct flight {
     struct curl_slist *headers;
     struct lr_wb_request req;
     struct lr_outbox_row row;
-    char response[RESPONSE_KEEP];
-    size_t response_len;
-    char retry_after[64];
+    struct lr_wb_answer answer;
     char curl_error[CURL_ERROR_SIZE];
 };
 
@@ -159,37 +155,6 @@ static void record(struct lr_writeback *wb, const struct lr_outbox_row *row,
         log_db(wb, "delivery outcome not recorded; the row is tried again after its lease", s);
 }
 
-static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
-{
-    struct flight *f = arg;
-    size_t n = size * nmemb, room = RESPONSE_KEEP - f->response_len;
-    size_t keep = n < room ? n : room;
-    memcpy(f->response + f->response_len, data, keep);
-    f->response_len += keep;
-    return n;
-}
-
-static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
-{
-    struct flight *f = arg;
-    size_t n = size * nmemb;
-    /* A new status line (after a 100 Continue) starts a new set of headers. */
-    if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
-        f->retry_after[0] = '\0';
-    static const char NAME[] = "retry-after:";
-    if (n > sizeof NAME - 1 && strncasecmp(data, NAME, sizeof NAME - 1) == 0) {
-        size_t len = n - (sizeof NAME - 1);
-        const char *v = data + sizeof NAME - 1;
-        while (len > 0 && (v[len - 1] == '\r' || v[len - 1] == '\n'))
-            len--;
-        if (len < sizeof f->retry_after) {
-            memcpy(f->retry_after, v, len);
-            f->retry_after[len] = '\0';
-        }
-    }
-    return n;
-}
-
 static void flight_clear(struct lr_writeback *wb, struct flight *f)
 {
     if (f->easy != NULL) {
@@ -245,10 +210,10 @@ static void send_row(struct lr_writeback *wb, struct flight *f, struct lr_outbox
              /* Signals are for the main thread; curl's resolver must not use them. */
              curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
              curl_easy_setopt(e, CURLOPT_ERRORBUFFER, f->curl_error) == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_WRITEDATA, f) == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_HEADERDATA, f) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, lr_wb_answer_body) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_WRITEDATA, &f->answer) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, lr_wb_answer_header) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_HEADERDATA, &f->answer) == CURLE_OK &&
              curl_easy_setopt(e, CURLOPT_PRIVATE, f) == CURLE_OK &&
              curl_multi_add_handle(wb->multi, e) == CURLM_OK;
     }
@@ -326,13 +291,13 @@ static unsigned harvest(struct lr_writeback *wb)
                      wb->timeout_sec, detail);
         else if (rc != CURLE_OK)
             snprintf(error, sizeof error, "no answer: %s", detail);
-        else if (f->response_len > 0)
-            lr_wb_error_text(f->response, f->response_len, error, sizeof error);
+        else if (f->answer.body_len > 0)
+            lr_wb_error_text(f->answer.body, f->answer.body_len, error, sizeof error);
         else
             snprintf(error, sizeof error, "HTTP %ld with an empty body", status);
         struct lr_wb_verdict v = lr_wb_verdict_of(
-            (int)status, f->retry_after[0] ? f->retry_after : NULL, f->row.attempts, wb->schedule,
-            wb->nschedule, (int64_t)time(NULL), jitter(wb));
+            (int)status, f->answer.retry_after[0] ? f->answer.retry_after : NULL, f->row.attempts,
+            wb->schedule, wb->nschedule, (int64_t)time(NULL), jitter(wb));
         record(wb, &f->row, &v, (int)status, v.outcome == LR_WB_DELIVERED ? NULL : error);
         flight_clear(wb, f);
         done++;

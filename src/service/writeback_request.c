@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/buf.h"
 #include "util/utf8.h"
@@ -345,4 +346,35 @@ bool lr_wb_header_safe(const char *value)
         if (*p < 0x20 || *p == 0x7F)
             return false;
     return true;
+}
+
+size_t lr_wb_answer_body(char *data, size_t size, size_t nmemb, void *answer)
+{
+    struct lr_wb_answer *a = answer;
+    size_t n = size * nmemb, room = LR_WB_ANSWER_KEEP - a->body_len;
+    size_t keep = n < room ? n : room;
+    memcpy(a->body + a->body_len, data, keep);
+    a->body_len += keep;
+    return n;
+}
+
+size_t lr_wb_answer_header(char *data, size_t size, size_t nmemb, void *answer)
+{
+    struct lr_wb_answer *a = answer;
+    size_t n = size * nmemb;
+    /* A new status line (after a 100 Continue) starts a new set of headers. */
+    if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
+        a->retry_after[0] = '\0';
+    static const char NAME[] = "retry-after:";
+    if (n > sizeof NAME - 1 && strncasecmp(data, NAME, sizeof NAME - 1) == 0) {
+        size_t len = n - (sizeof NAME - 1);
+        const char *v = data + sizeof NAME - 1;
+        while (len > 0 && (v[len - 1] == '\r' || v[len - 1] == '\n'))
+            len--;
+        if (len < sizeof a->retry_after) {
+            memcpy(a->retry_after, v, len);
+            a->retry_after[len] = '\0';
+        }
+    }
+    return n;
 }

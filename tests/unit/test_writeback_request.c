@@ -412,6 +412,40 @@ START_TEST(test_names)
 }
 END_TEST
 
+START_TEST(test_answer_capture)
+{
+    struct lr_wb_answer a = {0};
+    char chunk[700];
+    memset(chunk, 'x', sizeof chunk);
+    /* Every byte is taken (libcurl aborts otherwise), only the first KEEP are kept. */
+    ck_assert_uint_eq(lr_wb_answer_body(chunk, 1, sizeof chunk, &a), sizeof chunk);
+    ck_assert_uint_eq(lr_wb_answer_body(chunk, 7, 100, &a), 700);
+    ck_assert_uint_eq(a.body_len, LR_WB_ANSWER_KEEP);
+    ck_assert_uint_eq(lr_wb_answer_body(chunk, 1, 1, &a), 1);
+    ck_assert_uint_eq(a.body_len, LR_WB_ANSWER_KEEP);
+
+    char h1[] = "HTTP/1.1 100 Continue\r\n", h2[] = "Retry-After: 30\r\n",
+         h3[] = "HTTP/1.1 429 Too Many Requests\r\n", h4[] = "retry-after:  7\r\n",
+         h5[] = "X-Retry-After: 99\r\n";
+    ck_assert_uint_eq(lr_wb_answer_header(h1, 1, strlen(h1), &a), strlen(h1));
+    lr_wb_answer_header(h2, 1, strlen(h2), &a);
+    ck_assert_str_eq(a.retry_after, " 30");
+    /* A new status line forgets the headers of the response before it. */
+    lr_wb_answer_header(h3, 1, strlen(h3), &a);
+    ck_assert_str_eq(a.retry_after, "");
+    lr_wb_answer_header(h4, 1, strlen(h4), &a);
+    ck_assert_str_eq(a.retry_after, "  7");
+    lr_wb_answer_header(h5, 1, strlen(h5), &a);
+    ck_assert_str_eq(a.retry_after, "  7");
+    /* A value too long to keep is dropped, not cut. */
+    char longv[120] = "Retry-After: ";
+    memset(longv + 13, '9', 90);
+    lr_wb_answer_header(h3, 1, strlen(h3), &a);
+    lr_wb_answer_header(longv, 1, strlen(longv), &a);
+    ck_assert_str_eq(a.retry_after, "");
+}
+END_TEST
+
 Suite *writeback_request_suite(void)
 {
     Suite *s = suite_create("service/writeback_request");
@@ -432,6 +466,7 @@ Suite *writeback_request_suite(void)
     tcase_add_test(o, test_jitter_bounds);
     tcase_add_test(o, test_retry_after);
     tcase_add_test(o, test_error_text);
+    tcase_add_test(o, test_answer_capture);
     tcase_add_test(o, test_names);
     suite_add_tcase(s, o);
     return s;
