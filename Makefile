@@ -23,10 +23,14 @@ LIB_SRC  := $(filter-out src/main.c,$(SRC))
 TEST_SRC := $(shell find tests/unit -name '*.c' | sort)
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 
-OBJ      := $(patsubst %.c,$(B)/obj/%.o,$(SRC)) $(B)/obj/gen/migrations.o
-LIB_OBJ  := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC)) $(B)/obj/gen/migrations.o
+# The dashboard's page and files (SPEC 3.7), compiled in like the migrations.
+WEB_ASSETS := $(sort $(filter-out %.md,$(shell find src/web -type f)))
+GEN      := migrations web_assets
+
+OBJ      := $(patsubst %.c,$(B)/obj/%.o,$(SRC)) $(GEN:%=$(B)/obj/gen/%.o)
+LIB_OBJ  := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC)) $(GEN:%=$(B)/obj/gen/%.o)
 TEST_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(TEST_SRC))
-SAN_LIB_OBJ  := $(patsubst %.c,$(B)/asan/%.o,$(LIB_SRC)) $(B)/asan/gen/migrations.o
+SAN_LIB_OBJ  := $(patsubst %.c,$(B)/asan/%.o,$(LIB_SRC)) $(GEN:%=$(B)/asan/gen/%.o)
 SAN_TEST_OBJ := $(patsubst %.c,$(B)/asan/%.o,$(TEST_SRC))
 
 .PHONY: all deps run test unit asan integration bench format format-check clean
@@ -55,11 +59,15 @@ $(B)/gen/migrations.c: $(MIGRATIONS) $(SQL_FUNCTIONS) scripts/embed-migrations.s
 	{ sh scripts/embed-migrations.sh $(MIGRATIONS) && \
 	  sh scripts/embed-functions.sh sql/functions.list; } > $@.tmp && mv $@.tmp $@
 
-$(B)/obj/gen/migrations.o: $(B)/gen/migrations.c
+$(B)/gen/web_assets.c: $(WEB_ASSETS) scripts/embed-web.sh
+	@mkdir -p $(B)/gen
+	sh scripts/embed-web.sh $(WEB_ASSETS) > $@.tmp && mv $@.tmp $@
+
+$(B)/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/asan/gen/migrations.o: $(B)/gen/migrations.c
+$(B)/asan/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
@@ -82,17 +90,21 @@ asan: $(B)/asan/unit_tests
 integration: $(B)/leadrouter
 	LEADROUTER_BIN=$(B)/leadrouter sh tests/integration/run.sh
 
-# Every test: unit, the same unit tests under ASan+UBSan, then the server over real
-# HTTP against a throwaway PostgreSQL. Installs nothing: `make deps` first on a fresh
-# machine (.ci/run does).
+# Every test: format, the settings table, the deploy files and the API contract checks,
+# unit, the same unit tests under ASan+UBSan, then the server over real HTTP against a
+# throwaway PostgreSQL, through Prism's validation proxy (docs/openapi.yaml); `make
+# integration` runs it plain. Installs nothing: `make deps` first on a fresh machine
+# (.ci/run does).
 test:
 	$(MAKE) format-check
 	$(MAKE) -j2 all $(B)/unit_tests $(B)/asan/unit_tests
 	sh scripts/check-docs.sh $(B)/leadrouter
+	sh scripts/check-deploy.sh
+	sh scripts/check-openapi.sh
 	sh scripts/layers.sh >/dev/null || sh scripts/layers.sh
 	$(MAKE) unit
 	$(MAKE) asan
-	$(MAKE) integration
+	LR_IT_PRISM=1 $(MAKE) integration
 
 run: deps
 	$(MAKE) all

@@ -39,6 +39,10 @@ LR_HANDLER(lr_api_rules_put);
 LR_HANDLER(lr_api_simulate);
 /* api/stats.c */
 LR_HANDLER(lr_api_stats);
+LR_HANDLER(lr_api_stats_series);
+/* api/web.c: the dashboard's page and files */
+LR_HANDLER(lr_api_web_page);
+LR_HANDLER(lr_api_web_asset);
 /* api/crm_hubspot.c, api/crm_salesforce.c, api/crm_pipedrive.c, api/crm_mapping.c */
 LR_HANDLER(lr_api_crm_hubspot_contacts);
 LR_HANDLER(lr_api_crm_hubspot_deals);

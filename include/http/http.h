@@ -35,12 +35,20 @@ struct lr_response {
     unsigned status;
     char *body; /* owned; malloc'd */
     size_t body_len;
+    /* A body in static storage (the page's embedded files): sent without a copy. body
+     * wins when both are set; body_len is its length. */
+    const void *static_body;
+    /* More headers, in static storage: name, value, name, value, ..., NULL. */
+    const char *const *headers;
     const char *content_type;
     unsigned retry_after; /* seconds; 0 = no header */
     char location[512];
     const char *problem; /* the problem type's slug of an error answer, for the log */
 };
 
+/* Sets req->request_id (req->conn set): the caller's X-Request-Id when it is a plain
+ * token, else a random one. The server calls it once a head is read. */
+void lr_req_assign_id(struct lr_request *req);
 /* Header and query parameter look-ups; NULL when absent. */
 const char *lr_req_header(const struct lr_request *req, const char *name);
 const char *lr_req_query(const struct lr_request *req, const char *name);
@@ -55,5 +63,9 @@ void lr_req_each_query(const struct lr_request *req,
 void lr_resp_json(struct lr_response *resp, unsigned status, json_t *v);
 /* Takes an already serialised JSON text (copied). */
 void lr_resp_json_text(struct lr_response *resp, unsigned status, const char *text, size_t len);
+/* Answers bytes that live as long as the process, with their type and extra headers
+ * (both static too), without copying them. */
+void lr_resp_static(struct lr_response *resp, unsigned status, const char *content_type,
+                    const void *data, size_t len, const char *const *headers);
 
 #endif

@@ -214,7 +214,9 @@ void lr_api_review_resolve(struct lr_app *app, struct lr_request *req, struct lr
         break;
     case LR_RESOLVE_UNSUPPORTED:
         lr_problem_answer(resp, LR_PROBLEM_REVIEW_SUBJECT_UNSUPPORTED,
-                          "opportunity reviews cannot be resolved yet; nothing was written", NULL);
+                          "this build cannot assign the item's kind of subject; nothing was "
+                          "written",
+                          NULL);
         break;
     }
     free(json);

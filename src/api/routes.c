@@ -25,6 +25,7 @@ static const struct lr_route ROUTES[] = {
     {"PUT", "/v1/rules", lr_api_rules_put, LR_ROLE_ADMIN, LR_BODY_JSON},
     {"POST", "/v1/simulate", lr_api_simulate, LR_ROLE_ADMIN, LR_BODY_JSON},
     {"GET", "/v1/stats", lr_api_stats, LR_ROLE_READER, LR_BODY_JSON},
+    {"GET", "/v1/stats/series", lr_api_stats_series, LR_ROLE_READER, LR_BODY_JSON},
     /* CRM adapters authenticate themselves (signature, token, Basic) before parsing. */
     {"POST", "/v1/crm/hubspot/contacts", lr_api_crm_hubspot_contacts, LR_ROLE_NONE, LR_BODY_CRM},
     {"POST", "/v1/crm/hubspot/deals", lr_api_crm_hubspot_deals, LR_ROLE_NONE, LR_BODY_CRM},
@@ -35,6 +36,9 @@ static const struct lr_route ROUTES[] = {
     {"GET", "/v1/deliveries", lr_api_deliveries_list, LR_ROLE_READER, LR_BODY_JSON},
     {"POST", "/v1/deliveries/{}/retry", lr_api_delivery_retry, LR_ROLE_OPS, LR_BODY_JSON},
     {"GET", "/metrics", lr_api_metrics, LR_ROLE_NONE, LR_BODY_JSON},
+    /* The dashboard (SPEC 3.7) holds no data: it asks for a reader token and reads the API. */
+    {"GET", "/", lr_api_web_page, LR_ROLE_NONE, LR_BODY_JSON},
+    {"GET", "/assets/{}", lr_api_web_asset, LR_ROLE_NONE, LR_BODY_JSON},
 };
 
 /* Matches pattern against path segment by segment; "{}" takes one non-empty segment. */

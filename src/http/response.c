@@ -1,4 +1,4 @@
-/* Response bodies: JSON (problem details are built in api/problem.c). */
+/* Response bodies: JSON (problem details are built in api/problem.c) and static files. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +9,7 @@
 static void set_body(struct lr_response *resp, unsigned status, char *body, const char *ctype)
 {
     free(resp->body);
+    resp->static_body = NULL;
     resp->status = status;
     resp->body = body;
     resp->body_len = body ? strlen(body) : 0;
@@ -38,4 +39,13 @@ void lr_resp_json_text(struct lr_response *resp, unsigned status, const char *te
     copy[len] = '\0';
     set_body(resp, status, copy, "application/json");
     resp->body_len = len;
+}
+
+void lr_resp_static(struct lr_response *resp, unsigned status, const char *content_type,
+                    const void *data, size_t len, const char *const *headers)
+{
+    set_body(resp, status, NULL, content_type);
+    resp->static_body = data;
+    resp->body_len = len;
+    resp->headers = headers;
 }

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,9 +53,13 @@ struct req_ctx {
 static enum MHD_Result send_response(struct server *srv, struct MHD_Connection *conn,
                                      struct req_ctx *ctx, struct lr_response *resp)
 {
+    /* libmicrohttpd only reads a PERSISTENT buffer, whatever its signature says. */
+    void *data = resp->body          ? resp->body
+                 : resp->static_body ? (void *)(uintptr_t)resp->static_body
+                                     : (void *)"";
+    size_t len = resp->body || resp->static_body ? resp->body_len : 0;
     struct MHD_Response *r = MHD_create_response_from_buffer(
-        resp->body_len, resp->body ? resp->body : (void *)"",
-        resp->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+        len, data, resp->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (r == NULL) {
         free(resp->body);
         return MHD_NO;
@@ -74,6 +77,8 @@ static enum MHD_Result send_response(struct server *srv, struct MHD_Connection *
     if (atomic_load(&srv->closing))
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     MHD_add_response_header(r, "X-Request-Id", ctx->req.request_id);
+    for (const char *const *h = resp->headers; h != NULL && h[0] != NULL; h += 2)
+        MHD_add_response_header(r, h[0], h[1]);
     ctx->status = resp->status;
     ctx->problem = resp->problem;
     ctx->answered = true;
@@ -99,8 +104,6 @@ static FILE *open_spool(void)
     return f;
 }
 
-/* Takes one piece of the body: to the spool file, else to memory. false: the
- * connection cannot go on (out of memory, the spool file failed). */
 /* Takes one piece of the body: to the spool file, else to memory. false: the
  * connection cannot go on. */
 static bool take_body(struct req_ctx *ctx, const char *data, size_t n)
@@ -172,32 +175,6 @@ static void set_phase(struct server *srv, struct MHD_Connection *conn, enum lr_c
         lr_conns_set_phase(&srv->conns, ci->socket_context, phase, bulk);
 }
 
-/* A caller's X-Request-Id is kept when it is a plain token (it is echoed in logs and
- * headers); otherwise one is made, so that every line of a request can be found. */
-static void request_id(struct MHD_Connection *conn, char *out, size_t size)
-{
-    const char *given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
-    size_t n = given ? strlen(given) : 0;
-    bool ok = n >= 1 && n < size && n <= 64;
-    for (size_t i = 0; ok && i < n; i++) {
-        char ch = given[i];
-        ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-             ch == '-' || ch == '_' || ch == '.' || ch == ':';
-    }
-    if (ok) {
-        memcpy(out, given, n + 1);
-        return;
-    }
-    unsigned char raw[8] = {0};
-    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        memcpy(raw, &ts.tv_nsec, sizeof ts.tv_nsec < sizeof raw ? sizeof ts.tv_nsec : sizeof raw);
-    }
-    snprintf(out, size, "req_%02x%02x%02x%02x%02x%02x%02x%02x", raw[0], raw[1], raw[2], raw[3],
-             raw[4], raw[5], raw[6], raw[7]);
-}
-
 /* The first call for a request: its head is complete. */
 static enum MHD_Result on_head(struct server *srv, struct MHD_Connection *conn, const char *url,
                                const char *method, void **con_cls)
@@ -214,7 +191,7 @@ static enum MHD_Result on_head(struct server *srv, struct MHD_Connection *conn, 
     req->conn = conn;
     req->body = "";
     req->route_name = "unmatched";
-    request_id(conn, req->request_id, sizeof req->request_id);
+    lr_req_assign_id(req);
     struct lr_response resp;
     memset(&resp, 0, sizeof resp);
     /* Admission may wait on the database (the token): that is the server's time, not

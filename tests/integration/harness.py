@@ -8,6 +8,9 @@ Env.close() and, as a safety net, at interpreter exit.
 
 Environment knobs:
   LR_IT_KEEP=1     keep the temporary directories (logs, PostgreSQL data)
+  LR_IT_PRISM=1    send Server.request (Env.api, Env.post_event) through Prism's
+                   validating proxy and fail on anything that breaks docs/openapi.yaml
+                   (contract.py)
 """
 
 import atexit
@@ -30,6 +33,8 @@ import uuid
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
+
+import contract
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = REPO / os.environ.get("LEADROUTER_BIN", "build/leadrouter")
@@ -107,6 +112,9 @@ def dump_logs(lines=40):
             p = os.path.join(e.cluster.dir, "server.log")
             if os.path.exists(p):
                 out.append("----- tail of %s -----\n%s" % (p, tail(p, 15)))
+    if contract.ENABLED and contract.PRISM.log_path:
+        out.append("----- tail of %s (Prism) -----\n%s" % (contract.PRISM.log_path,
+                                                          contract.PRISM.log_tail(15)))
     if out:
         sys.stderr.write("\n".join(out) + "\n")
         sys.stderr.flush()
@@ -393,7 +401,17 @@ class Server:
     # -- requests against this server --
 
     def request(self, method, path, body=None, headers=None, timeout=HTTP_TIMEOUT):
+        """One request; with LR_IT_PRISM=1 through Prism, judged against the contract."""
+        if contract.ENABLED:
+            status, hdrs, data = contract.PRISM.request(self.port, method, path, body, headers,
+                                                        timeout, _direct)
+            return Response(status, {k.lower(): v for k, v in hdrs}, data)
         return http_request(self.port, method, path, body, headers, timeout)
+
+
+def _direct(port, method, path, body, headers, timeout):
+    r = http_request(port, method, path, body, headers, timeout)
+    return r.status, list(r.headers.items()), r.body
 
 
 class Env:

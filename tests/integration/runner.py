@@ -6,6 +6,12 @@ time limit, and ends with the line `integration: N passed, N failed`.
 
 A test counts as passed only when it ran and succeeded; a test that failed, errored,
 was skipped or never ran (setUpModule failed, the module timed out) counts as failed.
+
+With LR_IT_PRISM=1 the requests of the tests go through Prism's validating proxy
+(contract.py); a module with any contract violation fails even when every test passed
+(a violation inside a polling loop or a worker thread may not fail its test by itself),
+and the summary says how many requests went through Prism and which went straight to
+the server, and why.
 """
 
 import faulthandler
@@ -18,11 +24,15 @@ import sys
 import tempfile
 import time
 import unittest
+from collections import Counter
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-MODULE_TIMEOUT = float(os.environ.get("LR_IT_MODULE_TIMEOUT", "240"))
-TOTAL_BUDGET = float(os.environ.get("LR_IT_BUDGET", "420"))
+PRISM = os.environ.get("LR_IT_PRISM") == "1"
+# Through Prism every request takes a few milliseconds more and each module starts a
+# Prism (about a second): the limits grow by half.
+MODULE_TIMEOUT = float(os.environ.get("LR_IT_MODULE_TIMEOUT", "360" if PRISM else "240"))
+TOTAL_BUDGET = float(os.environ.get("LR_IT_BUDGET", "630" if PRISM else "420"))
 TEST_TRACE_AFTER = float(os.environ.get("LR_IT_TEST_TRACE_AFTER", "90"))
 
 
@@ -117,6 +127,28 @@ def child(modname):
 
 # ------------------------------------------------------------------------ parent
 
+def read_violations(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(l)["violation"] for l in f if l.strip()]
+
+
+def read_prism_stats(path):
+    counts = Counter()
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                if line.strip():
+                    counts.update(json.loads(line))
+    return counts
+
+
+def prism_note(counts):
+    direct = sum(v for k, v in counts.items() if k.startswith("direct: "))
+    return "prism: %d validated, %d direct" % (counts["through Prism"], direct)
+
+
 def cleanup_registry(path):
     if not os.path.exists(path):
         return
@@ -128,6 +160,13 @@ def cleanup_registry(path):
                 exe = os.readlink("/proc/%s/exe" % value)
                 if exe.endswith("/leadrouter"):
                     os.kill(int(value), signal.SIGKILL)
+            except OSError:
+                pass
+        elif kind == "prism":
+            try:
+                with open("/proc/%s/cmdline" % value, "rb") as f:
+                    if b"prism" in f.read():
+                        os.kill(int(value), signal.SIGKILL)
             except OSError:
                 pass
     for kind, value in entries:
@@ -149,6 +188,7 @@ def main(argv):
         modules = sorted(f[:-3] for f in os.listdir(HERE) if f.startswith("test_") and f.endswith(".py"))
     work = tempfile.mkdtemp(prefix="lr-it-run-")
     started = time.monotonic()
+    prism_totals = Counter()
     total_passed = 0
     total_failed = 0
     summary = []
@@ -170,7 +210,10 @@ def main(argv):
                 continue
             results = os.path.join(work, mod + ".results")
             registry = os.path.join(work, mod + ".registry")
+            violations = os.path.join(work, mod + ".violations")
+            prism_stats = os.path.join(work, mod + ".prism")
             env = dict(os.environ, LR_IT_RESULTS=results, LR_IT_REGISTRY=registry,
+                       LR_IT_VIOLATIONS=violations, LR_IT_PRISM_STATS=prism_stats,
                        PYTHONDONTWRITEBYTECODE="1")
             sys.stderr.write("\n=== %s (%d tests) ===\n" % (mod, len(ids)))
             sys.stderr.flush()
@@ -211,6 +254,17 @@ def main(argv):
             if failed == 0 and (extra_errors or (proc.returncode not in (0,) and not note)):
                 failed = 1  # a module-level error after all tests passed
                 note = note or "module-level error"
+            found = read_violations(violations)
+            if found:
+                sys.stderr.write("\n!!! %s: %d request(s) broke docs/openapi.yaml:\n%s\n" % (
+                    mod, len(found), "\n".join(found[:20])))
+                if failed == 0:
+                    failed = 1
+                note = (note + "; " if note else "") + "%d contract violation(s)" % len(found)
+            if PRISM:
+                counts = read_prism_stats(prism_stats)
+                prism_totals.update(counts)
+                note = (note + "; " if note else "") + prism_note(counts)
             total_passed += passed
             total_failed += failed
             summary.append((mod, passed, failed, time.monotonic() - t0, note))
@@ -220,7 +274,25 @@ def main(argv):
     sys.stderr.write("\n=== summary (%.1fs) ===\n" % (time.monotonic() - started))
     for mod, p, f, secs, note in summary:
         sys.stderr.write("  %-28s %3d passed %3d failed %6.1fs %s\n" % (mod, p, f, secs, note))
+    if PRISM:
+        sys.stderr.write("  contract (docs/openapi.yaml through Prism): %d request(s) validated"
+                         ", %d contract violation(s)\n" % (prism_totals["through Prism"],
+                                                           prism_totals["contract violations"]))
+        for k in sorted(prism_totals):
+            if k.startswith("direct: "):
+                sys.stderr.write("    %5d straight to the server: %s\n" % (prism_totals[k], k[8:]))
+            elif k not in ("through Prism", "contract violations", "prism starts",
+                           "prism start ms"):
+                sys.stderr.write("    %5d %s\n" % (prism_totals[k], k))
+        if prism_totals["prism starts"]:
+            sys.stderr.write("    Prism started %d times, %.1f s on average\n" % (
+                prism_totals["prism starts"],
+                prism_totals["prism start ms"] / 1000.0 / prism_totals["prism starts"]))
     sys.stderr.flush()
+    if PRISM and not argv and total_passed and not prism_totals["through Prism"]:
+        # The whole suite went around Prism: the contract was not checked at all.
+        sys.stderr.write("!!! LR_IT_PRISM=1 but no request went through Prism\n")
+        total_failed += 1
     print("integration: %d passed, %d failed" % (total_passed, total_failed), flush=True)
     return 0 if total_failed == 0 and total_passed > 0 else 1
 

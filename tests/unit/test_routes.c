@@ -54,6 +54,11 @@ static const struct {
     {"GET", "/v1/deliveries", "/v1/deliveries", NULL, READER, JSON},
     {"POST", "/v1/deliveries/{}/retry", "/v1/deliveries/7/retry", "7", OPS, JSON},
     {"GET", "/metrics", "/metrics", NULL, NOBODY, JSON},
+    /* SPEC 3.7: the dashboard's series is read like the stats; the page and its files
+     * hold no data and need no token (the page asks for a reader token itself). */
+    {"GET", "/v1/stats/series", "/v1/stats/series", NULL, READER, JSON},
+    {"GET", "/", "/", NULL, NOBODY, JSON},
+    {"GET", "/assets/{}", "/assets/app.0123456789ab.js", "app.0123456789ab.js", NOBODY, JSON},
 };
 
 #define N_SPEC_ROUTES (sizeof SPEC_ROUTES / sizeof *SPEC_ROUTES)
@@ -180,7 +185,12 @@ static const struct {
     {"HEAD", "/v1/leads/L1", true},
     {"head", "/healthz", true}, /* methods are compared exactly */
     {"get", "/v1/reps", true},
-    {"GET", "/", false},
+    {"POST", "/", true},
+    {"GET", "/assets", false},
+    {"GET", "/assets/", false},
+    {"GET", "/assets/a/b.js", false}, /* one segment: no way into a folder */
+    {"PUT", "/assets/app.js", true},
+    {"GET", "/v1/stats/series/x", false},
     {"GET", "", false},
     {"GET", "/v1", false},
     {"GET", "/v1/", false},
