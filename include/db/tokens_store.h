@@ -17,10 +17,11 @@ enum lr_db_status lr_tokens_find(struct lr_db_conn *c, const char *sha256_hex, b
 /* Every token, oldest first: id, name, role, created_at and revoked_at (NULL while live),
  * times as ISO 8601 UTC. The caller PQclear's *out. */
 enum lr_db_status lr_tokens_list(struct lr_db_conn *c, PGresult **out);
-/* Revokes the live token with that id (by_id) or every live token with that name;
- * *revoked is how many were revoked (0: none matched). */
+/* Revokes the live token with that id (by_id) or every live token with that name; *out
+ * holds one row per token revoked: id, name, role (none: nothing matched). The caller
+ * PQclear's it. */
 enum lr_db_status lr_tokens_revoke(struct lr_db_conn *c, const char *key, bool by_id,
-                                   unsigned *revoked);
+                                   PGresult **out);
 /* Live tokens of role "admin". */
 enum lr_db_status lr_tokens_live_admins(struct lr_db_conn *c, int64_t *count);
 

@@ -29,9 +29,9 @@
 -- review_id, which are added here.
 --
 -- Turns come from lr_take_turns (one call per queue, for all its leads of the batch),
--- and the assignment with its audit row from lr_write_assignments. The decision is
--- stored once, in leads.decision (never changed, migrations/0008): the lead's audit row
--- ('decision.made') holds its outcome and the stored answers refer to it.
+-- and the assignment with its one audit row, 'decision.made' with the whole decision
+-- (which names the queue, rep, reason and review item it assigned), from
+-- lr_write_assignments.
 CREATE OR REPLACE FUNCTION lr_commit_leads(
     p_webhook_id text[], p_body_sha256 text[], p_lead_id text[], p_domain text[],
     p_event_ts timestamptz[], p_data jsonb[], p_queue text[], p_mode text[], p_rep_id text[],
@@ -162,9 +162,7 @@ BEGIN
                    array_agg(fin.final_rep ORDER BY fin.ord),
                    array_agg(NULL::text ORDER BY fin.ord),
                    array_agg(fin.reason ORDER BY fin.ord), array_agg(fin.rv ORDER BY fin.ord),
-                   array_agg(fin.actor ORDER BY fin.ord),
-                   array_agg(jsonb_build_object('composite_queue', fin.composite,
-                                                'rules_version', fin.rv) ORDER BY fin.ord),
+                   array_agg(fin.actor ORDER BY fin.ord), array_agg(fin.final ORDER BY fin.ord),
                    array_agg(NULL::jsonb ORDER BY fin.ord),
                    array_agg(jsonb_build_object('review_id', fin.review_id) ORDER BY fin.ord)
                ) AS n
@@ -187,12 +185,14 @@ BEGIN
         LEFT JOIN inp lead_inp ON lead_inp.ord = lf.ord
         LEFT JOIN fin lead_fin ON lead_fin.ord = lf.ord
     ),
-    -- The answer (first_ans.body) is always the decision of the delivery's lead: the
-    -- row refers to it (response_body NULL) rather than holding another copy.
+    -- The answer is always the decision of the delivery's lead. It is still stored here
+    -- although the readers can take it from leads.decision (response_body NULL): a
+    -- replica of the previous release, serving during a rolling update, reads this
+    -- column only. The next release may stop writing it.
     ins_webhook AS (
         INSERT INTO webhook_events (webhook_id, body_sha256, event_type, subject_id,
                                     response_status, response_body)
-        SELECT inp.wid, inp.sha, 'lead.created', inp.lid, first_ans.status, NULL
+        SELECT inp.wid, inp.sha, 'lead.created', inp.lid, first_ans.status, first_ans.body
         FROM first_ans JOIN inp USING (ord)
         WHERE first_ans.status IN (200, 201)
         ORDER BY first_ans.ord

@@ -17,6 +17,37 @@
 
 #define MAX_OPTS 8
 
+/* Says on stderr what getopt_long refused ('?' or ':'), naming the option as it was
+ * written: a long one up to its '=', a short one by its letter (a cluster such as -xV
+ * is one argv element, so that element would name the wrong thing). */
+static void say_refused(const char *cmd, const char *arg, int ch)
+{
+    const char *see = cmd[0] ? cmd : "";
+    if (strncmp(arg, "--", 2) == 0) {
+        int len = (int)strcspn(arg, "=");
+        const char *sp = see[0] ? " " : "";
+        if (ch == '?' && optopt != 0 && arg[len] == '=')
+            fprintf(stderr, "leadrouter%s%s: '%.*s' takes no value (see leadrouter%s%s --help)\n",
+                    sp, see, len, arg, sp, see);
+        else
+            fprintf(stderr, "leadrouter%s%s: %s '%.*s' (see leadrouter%s%s --help)\n", sp, see,
+                    ch == ':' ? "missing a value for" : "unknown option", len, arg, sp, see);
+        return;
+    }
+    fprintf(stderr, "leadrouter%s%s: %s '-%c' (see leadrouter%s%s --help)\n", see[0] ? " " : "",
+            see, ch == ':' ? "missing a value for" : "unknown option",
+            optopt > 0 && optopt < 256 ? optopt : '?', see[0] ? " " : "", see);
+}
+
+/* --help anywhere before "--" wins, even where getopt would take it as a value. */
+static bool asks_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return true;
+    return false;
+}
+
 int lr_cli_parse(const char *cmd, const char *help, int argc, char **argv,
                  const struct lr_cli_opt *opts, size_t nopts, const char **pos, int minpos,
                  int maxpos, int *npos)
@@ -28,22 +59,21 @@ int lr_cli_parse(const char *cmd, const char *help, int argc, char **argv,
                                 256 + (int)i};
     lo[n] = (struct option){"help", no_argument, NULL, 'h'};
     lo[n + 1] = (struct option){NULL, 0, NULL, 0};
+    if (asks_help(argc, argv)) {
+        fputs(help, stdout);
+        return LR_CLI_OK;
+    }
     /* 0 re-initialises glibc's getopt: every command parses its own argv. */
     optind = 0;
     opterr = 0;
     int ch;
     while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
-        const char *bad = argv[optind - 1];
         if (ch == 'h') {
             fputs(help, stdout);
             return LR_CLI_OK;
         }
         if (ch == '?' || ch == ':') {
-            char shortopt[3] = {'-', (char)optopt, '\0'};
-            if (optopt != 0 && optopt < 256)
-                bad = shortopt;
-            fprintf(stderr, "leadrouter %s: %s '%s' (see leadrouter %s --help)\n", cmd,
-                    ch == '?' ? "unknown option" : "missing a value for", bad, cmd);
+            say_refused(cmd, argv[optind - 1], ch);
             return LR_CLI_USAGE;
         }
         const struct lr_cli_opt *o = &opts[ch - 256];
@@ -208,8 +238,7 @@ int lr_cli_main(int argc, char **argv)
         } else if (ch == 'V')
             return cmd_version(&cli, 1, argv);
         else {
-            fprintf(stderr, "leadrouter: %s '%s' (see leadrouter --help)\n",
-                    ch == '?' ? "unknown option" : "missing a value for", argv[optind - 1]);
+            say_refused("", argv[optind - 1], ch);
             return LR_CLI_USAGE;
         }
     }

@@ -43,8 +43,8 @@ int lr_cli_migrate(const struct lr_cli *cli, int argc, char **argv)
     char err[512] = "";
     enum lr_db_status s = lr_migrate(&c, &applied, err, sizeof err);
     int64_t version = 0;
-    if (s == LR_DB_OK)
-        s = lr_schema_current(&c, &version);
+    if (s == LR_DB_OK && (s = lr_schema_current(&c, &version)) != LR_DB_OK)
+        snprintf(err, sizeof err, "reading the schema version: %s", c.last_error);
     lr_db_disconnect(&c);
     if (s != LR_DB_OK) {
         lr_log(LR_LOG_ERROR, "migration failed", json_pack("{s:s}", "error", err));
@@ -107,6 +107,21 @@ static int check_database(const struct lr_config *cfg)
     return failed;
 }
 
+/* scheme://host[:port] of a URL, without its user part, path or query: a webhook URL
+ * may carry a secret in any of those, and check's output lands in tickets and chats. */
+static void url_origin(const char *url, char *out, size_t size)
+{
+    const char *sep = strstr(url, "://");
+    const char *host = sep ? sep + 3 : url;
+    size_t hostlen = strcspn(host, "/?#");
+    const char *at = memchr(host, '@', hostlen);
+    if (at != NULL) {
+        hostlen -= (size_t)(at + 1 - host);
+        host = at + 1;
+    }
+    snprintf(out, size, "%.*s%.*s", sep ? (int)(sep + 3 - url) : 0, url, (int)hostlen, host);
+}
+
 int lr_cli_check(const struct lr_cli *cli, int argc, char **argv)
 {
     static const char help[] =
@@ -133,10 +148,11 @@ int lr_cli_check(const struct lr_cli *cli, int argc, char **argv)
                          "not set or not valid (whsec_<base64>, or text of 24 bytes or more)");
     else
         failed += report("webhook_secret", "ok", "set");
-    char line[1100];
+    char line[1100], where[300];
+    url_origin(cfg.writeback_url, where, sizeof where);
     snprintf(line, sizeof line, "%s%s%s", cfg.writeback,
              strcmp(cfg.writeback, "none") ? " to " : "",
-             strcmp(cfg.writeback, "none") ? cfg.writeback_url : "");
+             strcmp(cfg.writeback, "none") ? where : "");
     failed += report("writeback", "ok", line);
     failed += check_database(&cfg);
     return failed ? LR_CLI_FAILED : LR_CLI_OK;
@@ -232,40 +248,44 @@ static int token_list(const struct lr_cli *cli, int argc, char **argv)
 static int token_revoke(const struct lr_cli *cli, int argc, char **argv)
 {
     static const char help[] =
-        "usage: leadrouter token revoke [--id] NAME|ID\n"
-        "Revokes every live token with that name, or with --id (or an all-digit\n"
-        "argument) the token with that id. A revoked token is refused at once.\n";
+        "usage: leadrouter token revoke NAME\n"
+        "       leadrouter token revoke --id ID\n"
+        "Revokes every live token with that name, or the token with that id (token list\n"
+        "shows both). A revoked token is refused at once. Prints each token revoked.\n";
     bool by_id = false;
     const char *key = NULL;
     const struct lr_cli_opt opts[] = {{"id", NULL, &by_id}};
     int rc = lr_cli_parse("token revoke", help, argc, argv, opts, 1, &key, 1, 1, NULL);
     if (rc >= 0)
         return rc;
-    bool digits = key[0] != '\0' && strspn(key, "0123456789") == strlen(key) && strlen(key) < 19;
-    if (by_id && !digits) {
+    /* A name may be all digits: only --id makes the argument an id. */
+    if (by_id && (key[0] == '\0' || strspn(key, "0123456789") != strlen(key) || strlen(key) > 18)) {
         fprintf(stderr, "leadrouter token revoke: '%s' is not a token id\n", key);
         return LR_CLI_USAGE;
     }
-    by_id = by_id || digits;
     struct lr_config cfg;
     if (lr_cli_config(cli, &cfg, false))
         return LR_CLI_USAGE;
     struct lr_db_conn c = {0};
     if (connect_db("token revoke", &cfg, &c))
         return LR_CLI_FAILED;
-    unsigned revoked = 0;
-    enum lr_db_status s = lr_tokens_revoke(&c, key, by_id, &revoked);
+    PGresult *r = NULL;
+    enum lr_db_status s = lr_tokens_revoke(&c, key, by_id, &r);
     if (s != LR_DB_OK)
         fprintf(stderr, "leadrouter token revoke: %s\n", c.last_error);
     lr_db_disconnect(&c);
     if (s != LR_DB_OK)
         return LR_CLI_FAILED;
-    if (revoked == 0) {
+    int n = PQntuples(r);
+    for (int i = 0; i < n; i++)
+        printf("revoked token %s (%s, %s)\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+               PQgetvalue(r, i, 2));
+    PQclear(r);
+    if (n == 0) {
         fprintf(stderr, "leadrouter token revoke: no live token %s '%s'\n",
                 by_id ? "with id" : "named", key);
         return LR_CLI_FAILED;
     }
-    printf("revoked %u token%s\n", revoked, revoked == 1 ? "" : "s");
     return LR_CLI_OK;
 }
 

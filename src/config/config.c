@@ -196,7 +196,14 @@ int lr_config_set(struct lr_config *cfg, const char *key, const char *value, cha
         break;
     }
     if (bad) {
-        snprintf(err, errlen, "bad value for %s: '%s'", key, value);
+        /* Errors reach stderr, logs and `leadrouter check`: a secret's value never does. */
+        bool secret = strstr(key, "secret") || strstr(key, "token") || strstr(key, "password") ||
+                      strcmp(key, "database_url") == 0;
+        if (secret)
+            snprintf(err, errlen, "bad value for %s (%zu characters; its value is not shown)", key,
+                     strlen(value));
+        else
+            snprintf(err, errlen, "bad value for %s: '%s'", key, value);
         return -1;
     }
     return 0;

@@ -43,10 +43,14 @@ static const struct lr_db_stmt TOKEN_LIST = {
     0};
 static const struct lr_db_stmt TOKEN_REVOKE_ID = {
     "token_revoke_id",
-    "UPDATE api_tokens SET revoked_at = now() WHERE id = $1::bigint AND revoked_at IS NULL", 1};
+    "UPDATE api_tokens SET revoked_at = now() WHERE id = $1::bigint AND revoked_at IS NULL"
+    " RETURNING id, name, role",
+    1};
 static const struct lr_db_stmt TOKEN_REVOKE_NAME = {
     "token_revoke_name",
-    "UPDATE api_tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL", 1};
+    "UPDATE api_tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL"
+    " RETURNING id, name, role",
+    1};
 static const struct lr_db_stmt TOKEN_ADMINS = {
     "token_admins", "SELECT count(*) FROM api_tokens WHERE role = 'admin' AND revoked_at IS NULL",
     0};
@@ -57,16 +61,10 @@ enum lr_db_status lr_tokens_list(struct lr_db_conn *c, PGresult **out)
 }
 
 enum lr_db_status lr_tokens_revoke(struct lr_db_conn *c, const char *key, bool by_id,
-                                   unsigned *revoked)
+                                   PGresult **out)
 {
     const char *p[] = {key};
-    PGresult *r;
-    enum lr_db_status s = lr_db_exec(c, by_id ? &TOKEN_REVOKE_ID : &TOKEN_REVOKE_NAME, p, &r);
-    if (s != LR_DB_OK)
-        return s;
-    *revoked = (unsigned)strtoul(PQcmdTuples(r), NULL, 10);
-    PQclear(r);
-    return LR_DB_OK;
+    return lr_db_exec(c, by_id ? &TOKEN_REVOKE_ID : &TOKEN_REVOKE_NAME, p, out);
 }
 
 enum lr_db_status lr_tokens_live_admins(struct lr_db_conn *c, int64_t *count)

@@ -70,12 +70,17 @@ class CommandLineTest(LRTestCase):
         self.assertEqual(schema_version(), 0)
         p = self.cli("token", "create", "--role", "admin", "--name", "x", "--help")
         self.assertEqual((p.returncode, p.stdout.count("lr_")), (0, 0))
+        p = self.cli("token", "create", "--role", "--help")  # --help wins over a value
+        self.assertEqual((p.returncode, p.stdout.count("lr_")), (0, 0))
+        self.assertTrue(p.stdout.startswith("usage: leadrouter token create"))
 
     def test_2_wrong_command_lines_name_the_error(self):
         cases = [
             (["bogus"], "unknown command 'bogus'"),
             (["--bogus", "serve"], "unknown option '--bogus'"),
             (["serve", "--port", "1"], "leadrouter serve: unknown option '--port'"),
+            (["serve", "--help=x"], "leadrouter serve: '--help' takes no value"),
+            (["-xV"], "leadrouter: unknown option '-x'"),
             (["migrate", "now"], "leadrouter migrate: unexpected argument 'now'"),
             (["token", "create", "--role", "boss", "--name", "x"], "unknown role 'boss'"),
             (["token", "create", "--role", "admin"], "--role and --name are required"),
@@ -139,18 +144,35 @@ class CommandLineTest(LRTestCase):
         ENV.add_server()
         self.assertStatus(ENV.api("GET", "/v1/reps", token=reader), 200)
         p = self.cli("token", "revoke", "cli-dash")
-        self.assertEqual((p.returncode, p.stdout), (0, "revoked 2 tokens\n"), p)
+        self.assertEqual((p.returncode, p.stdout),
+                         (0, "revoked token %s (cli-dash, reader)\nrevoked token %s (cli-dash, "
+                             "reader)\n" % (rows[2][0], rows[3][0])), p)
         self.assertStatus(ENV.api("GET", "/v1/reps", token=reader), 401)
         admin_id = rows[1][0]
-        p = self.cli("token", "revoke", "--id", admin_id)
-        self.assertEqual((p.returncode, p.stdout), (0, "revoked 1 token\n"), p)
-        self.assertStatus(ENV.api("GET", "/v1/reps", token=admin), 401)
+        # A bare argument is a name, even all digits: a token named like an id is not
+        # mistaken for the token with that id.
+        ENV.create_token("reader", admin_id)
         p = self.cli("token", "revoke", admin_id)
+        self.assertEqual(p.returncode, 0, p)
+        self.assertRegex(p.stdout, r"^revoked token \d+ \(%s, reader\)\n$" % admin_id)
+        self.assertStatus(ENV.api("GET", "/v1/reps", token=admin), 200)
+        p = self.cli("token", "revoke", "--id", admin_id)
+        self.assertEqual((p.returncode, p.stdout),
+                         (0, "revoked token %s (cli-admin, admin)\n" % admin_id), p)
+        self.assertStatus(ENV.api("GET", "/v1/reps", token=admin), 401)
+        p = self.cli("token", "revoke", "--id", admin_id)
         self.assertEqual(p.returncode, 1)
         self.assertIn("no live token with id '%s'" % admin_id, p.stderr)
         p = self.cli("token", "list")
         self.assertEqual([l.split()[4] != "live" for l in p.stdout.splitlines()[1:]],
-                         [True, True, True])
+                         [True, True, True, True])
+        # check names where write-back goes without what a URL may hide.
+        p = self.cli("check", env={"LEADROUTER_WRITEBACK": "webhook",
+                                   "LEADROUTER_WRITEBACK_URL":
+                                       "https://user:pw-s3cret@hooks.example.com:8443/t/tok-s3cret?k=s3cret",
+                                   "LEADROUTER_WRITEBACK_SECRET": "whsec_" + "QUJD" * 8})
+        self.assertRegex(p.stdout, r"(?m)^writeback +ok +webhook to https://hooks.example.com:8443$")
+        self.assertNotIn("s3cret", p.stdout + p.stderr)
 
     def test_6_readiness_says_why(self):
         if not ENV.servers:

@@ -235,14 +235,12 @@ class SqlFunctionsTest(LRTestCase):
                               " response_body FROM webhook_events WHERE webhook_id IN (%s, %s)"
                               " ORDER BY response_status DESC"
                               % (q(first["wid"]), q(second_wid["wid"]))),
-                         # The stored answer of a lead's delivery is the lead's decision,
-                         # which is not copied (response_body NULL).
                          [{"webhook_id": first["wid"], "body_sha256": first["sha"],
                            "subject_id": first["lid"], "response_status": 201,
-                           "response_body": None},
+                           "response_body": res[0][1]},
                           {"webhook_id": second_wid["wid"], "body_sha256": second_wid["sha"],
                            "subject_id": first["lid"], "response_status": 200,
-                           "response_body": None}])
+                           "response_body": res[0][1]}])
         self.assertEqual(rows("SELECT id, webhook_id, queue, rep_id, reason, review_id,"
                               " rules_version, decision FROM leads WHERE id = %s" % q(first["lid"])),
                          [{"id": first["lid"], "webhook_id": first["wid"], "queue": "smb",
@@ -252,16 +250,15 @@ class SqlFunctionsTest(LRTestCase):
                          [{"subject": "lead", "subject_id": first["lid"],
                            "queue": "smb", "rep_id": reps[0], "previous_rep_id": None,
                            "reason": "composite", "rules_version": 1, "unpublished": True}])
-        # One audit row per lead: the decision's outcome; its inputs are leads.decision.
+        # One audit row per lead: the whole decision, which names the assignment it made.
         self.assertEqual(audit_of(first["lid"]), [
             {"actor": "webhook", "action": "decision.made", "subject_type": "lead",
-             "subject_id": first["lid"], "before": None,
-             "after": {"queue": "smb", "rep_id": reps[0], "reason": "composite",
-                       "review_id": None, "composite_queue": "smb", "rules_version": 1}}])
-        self.assertEqual(audit_of(review["lid"])[0]["after"],
-                         {"queue": "review", "rep_id": None, "reason": "conflict",
-                          "review_id": review_id, "composite_queue": "review",
-                          "rules_version": 1})
+             "subject_id": first["lid"], "before": None, "after": routed}])
+        self.assertEqual(audit_of(review["lid"]),
+                         [{"actor": "webhook", "action": "decision.made", "subject_type": "lead",
+                           "subject_id": review["lid"], "before": None,
+                           "after": dict(review["decision"], rep_id=None,
+                                         review_id=review_id)}])
 
         # The same delivery again, in a later batch: the stored answers.
         again = commit_leads([first, other_body, second_wid])
@@ -375,7 +372,7 @@ class SqlFunctionsTest(LRTestCase):
     def test_write_assignments_rows_and_audit(self):
         """lr_write_assignments writes the rows in array order, unpublished, each with one
         audit row: assignment.created (after = queue, rep_id, reason and the extra keys;
-        before as given), or decision.made with the decision's keys added when a decision
+        before as given), or decision.made with the decision as its after when a decision
         is given; publication numbers them in that order."""
         rep = unique("sf-w")
         set_cycle("smb", [rep])
@@ -399,9 +396,7 @@ class SqlFunctionsTest(LRTestCase):
                               " FROM audit_log WHERE subject_id IN (%s, %s) ORDER BY id"
                               % (q(lid), q(oid))), [
             {"actor": "webhook", "action": "decision.made", "subject_type": "lead",
-             "subject_id": lid, "before": None,
-             "after": {"queue": "smb", "rep_id": rep, "reason": "composite", "review_id": None,
-                       "d": 1}},
+             "subject_id": lid, "before": None, "after": {"d": 1}},
             {"actor": "ops", "action": "assignment.created", "subject_type": "opportunity",
              "subject_id": oid, "before": {"queue": "smb", "rep_id": rep},
              "after": {"queue": "mid_market", "rep_id": None, "reason": "handoff"}}])
