@@ -38,6 +38,9 @@ LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
     v_dest text := nullif(nullif(current_setting('leadrouter.writeback', true), ''), 'none');
     v_queued integer;
+    v_seq bigint[];
+    v_subject text[];
+    v_subject_id text[];
 BEGIN
     WITH a AS (
         SELECT u.ord, u.subject, u.sid, u.queue, u.rep, u.prev, u.reason, u.rv, u.actor,
@@ -57,12 +60,28 @@ BEGIN
         RETURNING assignments.seq, assignments.subject, assignments.subject_id,
                   assignments.rep_id
     ),
-    ins_outbox AS (
+    ins_audit AS (
+        INSERT INTO audit_log (actor, action, subject_type, subject_id, before, after)
+        SELECT a.actor,
+               CASE WHEN a.decision IS NULL THEN 'assignment.created' ELSE 'decision.made' END,
+               a.subject, a.sid, a.before, coalesce(a.decision, a.after)
+        FROM a ORDER BY a.ord
+    )
+    SELECT array_agg(i.seq ORDER BY i.seq), array_agg(i.subject ORDER BY i.seq),
+           array_agg(i.subject_id ORDER BY i.seq)
+    INTO v_seq, v_subject, v_subject_id
+    FROM ins_assignment i
+    WHERE v_dest IS NOT NULL AND (v_dest = 'webhook' OR i.rep_id IS NOT NULL);
+    -- With write-back off (or nothing to deliver) the outbox is not touched at all: the
+    -- lead batch pays for no statement it does not need.
+    IF v_seq IS NULL THEN
+        RETURN coalesce(cardinality(p_subject_id), 0);
+    END IF;
+    WITH ins_outbox AS (
         INSERT INTO outbox (assignment_seq, subject, subject_id, destination)
-        SELECT i.seq, i.subject, i.subject_id, v_dest
-        FROM ins_assignment i
-        WHERE v_dest IS NOT NULL AND (v_dest = 'webhook' OR i.rep_id IS NOT NULL)
-        ORDER BY i.seq
+        SELECT u.seq, u.subject, u.sid, v_dest
+        FROM unnest(v_seq, v_subject, v_subject_id) AS u(seq, subject, sid)
+        ORDER BY u.seq
         RETURNING outbox.subject, outbox.subject_id
     ),
     -- The statement's snapshot does not see the rows inserted just above. The older
@@ -83,18 +102,9 @@ BEGIN
                       OFFSET 0) AS old))
           AND o.status NOT IN ('delivered', 'dead', 'superseded') AND o.destination = v_dest
           AND (o.lease_until IS NULL OR o.lease_until <= now())
-    ),
-    ins_audit AS (
-        INSERT INTO audit_log (actor, action, subject_type, subject_id, before, after)
-        SELECT a.actor,
-               CASE WHEN a.decision IS NULL THEN 'assignment.created' ELSE 'decision.made' END,
-               a.subject, a.sid, a.before, coalesce(a.decision, a.after)
-        FROM a ORDER BY a.ord
     )
     SELECT count(*) INTO v_queued FROM ins_outbox;
-    IF v_queued > 0 THEN
-        PERFORM pg_notify('leadrouter_outbox', '');
-    END IF;
+    PERFORM pg_notify('leadrouter_outbox', '');
     RETURN coalesce(cardinality(p_subject_id), 0);
 END
 $$;

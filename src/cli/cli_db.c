@@ -13,14 +13,18 @@
 #include "util/log.h"
 #include "util/webhook.h"
 
-/* Connects with the CLI limits; says why not on stderr. */
-static int connect_db(const char *cmd, const struct lr_config *cfg, struct lr_db_conn *c)
+/* The configuration, then a connection with the CLI limits. On failure says why and
+ * returns the exit status (wrong configuration, or PostgreSQL unreachable); else -1. */
+static int open_db(const struct lr_cli *cli, const char *cmd, struct lr_config *cfg,
+                   struct lr_db_conn *c)
 {
+    if (lr_cli_config(cli, cfg, false))
+        return LR_CLI_USAGE;
     if (lr_db_connect(cfg->database_url, c) == LR_DB_OK)
-        return 0;
+        return -1;
     fprintf(stderr, "leadrouter %s: PostgreSQL unreachable: %s\n", cmd, c->last_error);
     lr_db_disconnect(c);
-    return -1;
+    return LR_CLI_FAILED;
 }
 
 int lr_cli_migrate(const struct lr_cli *cli, int argc, char **argv)
@@ -34,11 +38,9 @@ int lr_cli_migrate(const struct lr_cli *cli, int argc, char **argv)
     if (rc >= 0)
         return rc;
     struct lr_config cfg;
-    if (lr_cli_config(cli, &cfg, false))
-        return LR_CLI_USAGE;
     struct lr_db_conn c = {0};
-    if (connect_db("migrate", &cfg, &c))
-        return LR_CLI_FAILED;
+    if ((rc = open_db(cli, "migrate", &cfg, &c)) >= 0)
+        return rc;
     unsigned applied = 0;
     char err[512] = "";
     enum lr_db_status s = lr_migrate(&c, &applied, err, sizeof err);
@@ -197,11 +199,9 @@ static int token_create(const struct lr_cli *cli, int argc, char **argv)
         return LR_CLI_USAGE;
     }
     struct lr_config cfg;
-    if (lr_cli_config(cli, &cfg, false))
-        return LR_CLI_USAGE;
     struct lr_db_conn c = {0};
-    if (connect_db("token create", &cfg, &c))
-        return LR_CLI_FAILED;
+    if ((rc = open_db(cli, "token create", &cfg, &c)) >= 0)
+        return rc;
     char token[96];
     enum lr_db_status s = lr_token_create(&c, name, role, token, sizeof token);
     if (s != LR_DB_OK)
@@ -222,11 +222,9 @@ static int token_list(const struct lr_cli *cli, int argc, char **argv)
     if (rc >= 0)
         return rc;
     struct lr_config cfg;
-    if (lr_cli_config(cli, &cfg, false))
-        return LR_CLI_USAGE;
     struct lr_db_conn c = {0};
-    if (connect_db("token list", &cfg, &c))
-        return LR_CLI_FAILED;
+    if ((rc = open_db(cli, "token list", &cfg, &c)) >= 0)
+        return rc;
     PGresult *r;
     enum lr_db_status s = lr_tokens_list(&c, &r);
     if (s != LR_DB_OK) {
@@ -264,11 +262,9 @@ static int token_revoke(const struct lr_cli *cli, int argc, char **argv)
         return LR_CLI_USAGE;
     }
     struct lr_config cfg;
-    if (lr_cli_config(cli, &cfg, false))
-        return LR_CLI_USAGE;
     struct lr_db_conn c = {0};
-    if (connect_db("token revoke", &cfg, &c))
-        return LR_CLI_FAILED;
+    if ((rc = open_db(cli, "token revoke", &cfg, &c)) >= 0)
+        return rc;
     PGresult *r = NULL;
     enum lr_db_status s = lr_tokens_revoke(&c, key, by_id, &r);
     if (s != LR_DB_OK)

@@ -69,11 +69,9 @@ enum lr_db_status lr_tokens_revoke(struct lr_db_conn *c, const char *key, bool b
 
 enum lr_db_status lr_tokens_live_admins(struct lr_db_conn *c, int64_t *count)
 {
-    PGresult *r;
-    enum lr_db_status s = lr_db_exec(c, &TOKEN_ADMINS, NULL, &r);
-    if (s != LR_DB_OK)
-        return s;
-    *count = lr_db_int(r, 0, 0);
-    PQclear(r);
-    return LR_DB_OK;
+    char *text = NULL;
+    enum lr_db_status s = lr_db_one_text(c, &TOKEN_ADMINS, NULL, &text);
+    *count = text ? strtoll(text, NULL, 10) : 0;
+    free(text);
+    return s;
 }
