@@ -66,6 +66,7 @@ struct lr_setting {
     unsigned long lo, hi; /* bounds of a number */
     const char *def;      /* default, as it would be written in the file */
     const char *help;
+    bool secret; /* its value never appears in an error, a log line or `leadrouter check` */
 };
 
 /* The table of settings, and its length. */

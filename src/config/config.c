@@ -16,11 +16,11 @@
 
 static const struct lr_setting SETTINGS[] = {
     {"database_url", "LEADROUTER_DATABASE_URL", STR(database_url), 0, 0, "postgresql:///leadrouter",
-     "PostgreSQL connection (libpq URL or key=value string)"},
+     "PostgreSQL connection (libpq URL or key=value string)", true},
     {"listen", "LEADROUTER_LISTEN", LR_SET_LISTEN, 0, 0, 0, 0, "127.0.0.1:8080",
      "host:port the HTTP server listens on (IPv6 in brackets)"},
     {"webhook_secret", "LEADROUTER_WEBHOOK_SECRET", STR(webhook_secret), 0, 0, "",
-     "Standard Webhooks secret shared with the CRM (whsec_...)"},
+     "Standard Webhooks secret shared with the CRM (whsec_...)", true},
     {"max_body_bytes", "LEADROUTER_MAX_BODY_BYTES", SIZE(max_body_bytes), 256, 64UL << 20, "65536",
      "largest body of an event or any other JSON request"},
     {"max_bulk_bytes", "LEADROUTER_MAX_BULK_BYTES", SIZE(max_bulk_bytes), 1024, 1UL << 30,
@@ -66,9 +66,9 @@ static const struct lr_setting SETTINGS[] = {
     {"writeback_url", "LEADROUTER_WRITEBACK_URL", STR(writeback_url), 0, 0, "",
      "the destination's base URL (for webhook, the URL posted to)"},
     {"writeback_token", "LEADROUTER_WRITEBACK_TOKEN", STR(writeback_token), 0, 0, "",
-     "API token of hubspot, salesforce or pipedrive (secret: set it in the environment)"},
+     "API token of hubspot, salesforce or pipedrive (secret: set it in the environment)", true},
     {"writeback_secret", "LEADROUTER_WRITEBACK_SECRET", STR(writeback_secret), 0, 0, "",
-     "Standard Webhooks secret that signs webhook deliveries (whsec_...)"},
+     "Standard Webhooks secret that signs webhook deliveries (whsec_...)", true},
     {"writeback_retry_schedule", "LEADROUTER_WRITEBACK_RETRY_SCHEDULE",
      STR(writeback_retry_schedule), 0, 0, "5,300,1800,7200,18000,36000,50400,72000,86400",
      "seconds after the first try of each retry (up to 10% jitter); then dead"},
@@ -81,21 +81,22 @@ static const struct lr_setting SETTINGS[] = {
     {"public_url", "LEADROUTER_PUBLIC_URL", STR(public_url), 0, 0, "",
      "scheme://host[:port] CRMs post to; HubSpot signs it (empty: https:// and the Host header)"},
     {"hubspot_app_secret", "LEADROUTER_HUBSPOT_APP_SECRET", STR(hubspot_app_secret), 0, 0, "",
-     "HubSpot app secret that signs workflow webhooks (empty: /v1/crm/hubspot/* answer 404)"},
+     "HubSpot app secret that signs workflow webhooks (empty: /v1/crm/hubspot/* answer 404)", true},
     {"salesforce_org_id", "LEADROUTER_SALESFORCE_ORG_ID", STR(salesforce_org_id), 0, 0, "",
      "Salesforce OrganizationId outbound messages must carry (empty: /v1/crm/salesforce 404)"},
     {"salesforce_token", "LEADROUTER_SALESFORCE_TOKEN", STR(salesforce_token), 0, 0, "",
-     "the token query parameter of the outbound message URL (empty: 404)"},
+     "the token query parameter of the outbound message URL (empty: 404)", true},
     {"pipedrive_user", "LEADROUTER_PIPEDRIVE_USER", STR(pipedrive_user), 0, 0, "",
      "HTTP Basic user of Pipedrive webhooks (empty: /v1/crm/pipedrive answers 404)"},
     {"pipedrive_password", "LEADROUTER_PIPEDRIVE_PASSWORD", STR(pipedrive_password), 0, 0, "",
-     "HTTP Basic password of Pipedrive webhooks (secret: set it in the environment)"},
+     "HTTP Basic password of Pipedrive webhooks (secret: set it in the environment)", true},
     {"crm_max_body_bytes", "LEADROUTER_CRM_MAX_BODY_BYTES", SIZE(crm_max_body_bytes), 256,
      64UL << 20, "1048576",
      "largest body of a CRM adapter request (100 Salesforce notifications, HubSpot arrays)"},
     {"metrics_token", "LEADROUTER_METRICS_TOKEN", STR(metrics_token), 0, 0, "",
      "bearer token GET /metrics requires (empty: /metrics needs none; secret: set it in the "
-     "environment)"},
+     "environment)",
+     true},
     {"log_level", "LEADROUTER_LOG_LEVEL", LR_SET_LOG_LEVEL, 0, 0, 0, 0, "info",
      "debug, info, warn or error"},
 };
@@ -197,9 +198,7 @@ int lr_config_set(struct lr_config *cfg, const char *key, const char *value, cha
     }
     if (bad) {
         /* Errors reach stderr, logs and `leadrouter check`: a secret's value never does. */
-        bool secret = strstr(key, "secret") || strstr(key, "token") || strstr(key, "password") ||
-                      strcmp(key, "database_url") == 0;
-        if (secret)
+        if (s->secret)
             snprintf(err, errlen, "bad value for %s (%zu characters; its value is not shown)", key,
                      strlen(value));
         else
