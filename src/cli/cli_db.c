@@ -160,11 +160,17 @@ int lr_cli_check(const struct lr_cli *cli, int argc, char **argv)
     return failed ? LR_CLI_FAILED : LR_CLI_OK;
 }
 
-/* Names show up in logs and in the audit trail: printable, one line, bounded. */
+static bool all_digits(const char *s)
+{
+    return s[0] != '\0' && strspn(s, "0123456789") == strlen(s);
+}
+
+/* Names show up in logs and in the audit trail: printable, one line, bounded; and not
+ * all digits, which `token revoke NAME|ID` reads as an id. */
 static bool name_ok(const char *name)
 {
     size_t n = strlen(name);
-    if (n == 0 || n > 100)
+    if (n == 0 || n > 100 || all_digits(name))
         return false;
     for (size_t i = 0; i < n; i++)
         if (!isprint((unsigned char)name[i]))
@@ -195,7 +201,9 @@ static int token_create(const struct lr_cli *cli, int argc, char **argv)
         return LR_CLI_USAGE;
     }
     if (!name_ok(name)) {
-        fputs("leadrouter token create: --name must be 1 to 100 printable characters\n", stderr);
+        fputs("leadrouter token create: --name must be 1 to 100 printable characters, not all "
+              "digits (token revoke would read it as an id)\n",
+              stderr);
         return LR_CLI_USAGE;
     }
     struct lr_config cfg;
@@ -246,18 +254,19 @@ static int token_list(const struct lr_cli *cli, int argc, char **argv)
 static int token_revoke(const struct lr_cli *cli, int argc, char **argv)
 {
     static const char help[] =
-        "usage: leadrouter token revoke NAME\n"
-        "       leadrouter token revoke --id ID\n"
-        "Revokes every live token with that name, or the token with that id (token list\n"
-        "shows both). A revoked token is refused at once. Prints each token revoked.\n";
-    bool by_id = false;
+        "usage: leadrouter token revoke NAME|ID\n"
+        "Revokes the token with that id (all digits), or every live token with that name\n"
+        "(token list shows both; --name NAME forces a name, for one made all digits\n"
+        "before names had to have a letter). A revoked token is refused at once on every\n"
+        "replica. Prints each token revoked.\n";
+    bool by_name = false;
     const char *key = NULL;
-    const struct lr_cli_opt opts[] = {{"id", NULL, &by_id}};
+    const struct lr_cli_opt opts[] = {{"name", NULL, &by_name}};
     int rc = lr_cli_parse("token revoke", help, argc, argv, opts, 1, &key, 1, 1, NULL);
     if (rc >= 0)
         return rc;
-    /* A name may be all digits: only --id makes the argument an id. */
-    if (by_id && (key[0] == '\0' || strspn(key, "0123456789") != strlen(key) || strlen(key) > 18)) {
+    bool by_id = !by_name && all_digits(key);
+    if (by_id && strlen(key) > 18) {
         fprintf(stderr, "leadrouter token revoke: '%s' is not a token id\n", key);
         return LR_CLI_USAGE;
     }

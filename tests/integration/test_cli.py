@@ -87,7 +87,8 @@ class CommandLineTest(LRTestCase):
             (["token", "create", "--role"], "missing a value for '--role'"),
             (["token", "frob"], "unknown action 'frob'"),
             (["token", "revoke"], "leadrouter token revoke: missing argument"),
-            (["token", "revoke", "--id", "ci"], "'ci' is not a token id"),
+            (["token", "revoke", "--id", "7"], "leadrouter token revoke: unknown option '--id'"),
+            (["token", "revoke", "1234567890123456789"], "is not a token id"),
             (["settings", "--json"], "leadrouter settings: unknown option '--json'"),
             (["--config"], "missing a value for '--config'"),
             ([], "usage: leadrouter"),
@@ -149,23 +150,24 @@ class CommandLineTest(LRTestCase):
                              "reader)\n" % (rows[2][0], rows[3][0])), p)
         self.assertStatus(ENV.api("GET", "/v1/reps", token=reader), 401)
         admin_id = rows[1][0]
-        # A bare argument is a name, even all digits: a token named like an id is not
-        # mistaken for the token with that id.
-        ENV.create_token("reader", admin_id)
+        # An all-digit argument is an id (SPEC 4: NAME|ID), so a name may not be all
+        # digits: no token can be mistaken for another.
+        p = self.cli("token", "create", "--role", "reader", "--name", admin_id)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("not all digits", p.stderr)
         p = self.cli("token", "revoke", admin_id)
-        self.assertEqual(p.returncode, 0, p)
-        self.assertRegex(p.stdout, r"^revoked token \d+ \(%s, reader\)\n$" % admin_id)
-        self.assertStatus(ENV.api("GET", "/v1/reps", token=admin), 200)
-        p = self.cli("token", "revoke", "--id", admin_id)
         self.assertEqual((p.returncode, p.stdout),
                          (0, "revoked token %s (cli-admin, admin)\n" % admin_id), p)
         self.assertStatus(ENV.api("GET", "/v1/reps", token=admin), 401)
-        p = self.cli("token", "revoke", "--id", admin_id)
+        p = self.cli("token", "revoke", admin_id)
         self.assertEqual(p.returncode, 1)
         self.assertIn("no live token with id '%s'" % admin_id, p.stderr)
+        p = self.cli("token", "revoke", "--name", "cli-dash")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("no live token named 'cli-dash'", p.stderr)
         p = self.cli("token", "list")
         self.assertEqual([l.split()[4] != "live" for l in p.stdout.splitlines()[1:]],
-                         [True, True, True, True])
+                         [True, True, True])
         # check names where write-back goes without what a URL may hide.
         p = self.cli("check", env={"LEADROUTER_WRITEBACK": "webhook",
                                    "LEADROUTER_WRITEBACK_URL":
