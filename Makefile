@@ -111,14 +111,19 @@ run: deps
 	sh scripts/run.sh
 
 bench: deps
-	$(MAKE) all
-	LEADROUTER_BIN=$(B)/leadrouter sh bench/run.sh
+	$(MAKE) all $(B)/bench-sink
+	LEADROUTER_BIN=$(B)/leadrouter BENCH_SINK_BIN=$(B)/bench-sink sh bench/run.sh
+
+# The healthy CRM that the bench writes owners back to (BENCH_WRITEBACK=1).
+$(B)/bench-sink: bench/sink.c
+	@mkdir -p $(B)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
 
 format:
-	clang-format -i $(SRC) $(TEST_SRC) $(shell find include -name '*.h')
+	clang-format -i $(SRC) $(TEST_SRC) bench/sink.c $(shell find include -name '*.h')
 
 format-check:
-	clang-format --dry-run -Werror $(SRC) $(TEST_SRC) $(shell find include -name '*.h')
+	clang-format --dry-run -Werror $(SRC) $(TEST_SRC) bench/sink.c $(shell find include -name '*.h')
 
 clean:
 	rm -rf $(B)

@@ -22,7 +22,7 @@ TARGET_ACCOUNTS_S = 3.0
 
 
 def parse(path):
-    r = {"baseline": {}, "service": {}, "rr": {}, "cost": {}}
+    r = {"baseline": {}, "service": {}, "rr": {}, "cost": {}, "writeback": {}}
     with open(path) as f:
         for line in f:
             parts = line.split()
@@ -47,6 +47,10 @@ def parse(path):
                     "rows_per_lead": round(rows / leads, 2) if leads else None,
                     "writer_cpu_ms_per_lead": round(1000.0 * ticks / hz / leads, 3)
                     if leads else None}
+            elif k == "writeback":
+                c, secs, pending, dead, delivered = (int(x) for x in parts[1:6])
+                r["writeback"][c] = {"drain_seconds": secs, "pending": pending, "dead": dead,
+                                     "delivered_total": delivered}
             elif k == "rr":
                 r["rr"].setdefault(parts[1], []).append(int(parts[2]))
             else:
@@ -103,6 +107,8 @@ def main(src, dst):
             "ratio_to_baseline": round(rate / base, 2) if base else None,
         })
         runs[-1].update(r["cost"].get(c, {}))
+        if c in r["writeback"]:
+            runs[-1]["writeback"] = r["writeback"][c]
     rr = {}
     fair = True
     for seg, counts in sorted(r["rr"].items()):
@@ -128,6 +134,9 @@ def main(src, dst):
         "named_share_percent": float(r.get("named_share", "0") or 0),
         "elapsed_seconds": int(r.get("elapsed_seconds", "0") or 0),
     }
+    if "sink" in r:
+        out["writeback"] = {"destination": "webhook", "sink_requests": int(r["sink"] or 0),
+                            "assignments": int(r.get("outbox_assignments", "0") or 0)}
     with open(dst, "w") as f:
         json.dump(out, f, indent=2)
         f.write("\n")
@@ -174,6 +183,15 @@ def main(src, dst):
         out["accounts_cold_load"]["rows"], acc_s, TARGET_ACCOUNTS_S))
     print("round robin exact: %s (%s)" % ("yes" if fair else "NO", ", ".join(
         "%s %d reps %d-%d" % (s, v["reps"], v["min"], v["max"]) for s, v in rr.items())))
+    if "writeback" in out:
+        wb = out["writeback"]
+        last = runs[-1].get("writeback", {}) if runs else {}
+        print("write-back (webhook to a local CRM answering 200): %d assignments, %d delivered, "
+              "%d requests received, %d pending, %d dead; drained within %s s of each run" % (
+                  wb["assignments"], last.get("delivered_total", 0), wb["sink_requests"],
+                  last.get("pending", 0), last.get("dead", 0),
+                  "/".join(str(x["writeback"]["drain_seconds"]) for x in runs
+                           if "writeback" in x)))
     notes = []
     for x in runs:
         if x["replayed_for_lack_of_events"]:
@@ -183,6 +201,10 @@ def main(src, dst):
             notes.append("%d conns: the database holds %d new leads and %d first deliveries "
                          "for %d routed answers" % (x["connections"], x["db_leads_created"],
                                                     x["db_answered_201"], routed_of(x)))
+    if "writeback" in out and (out["writeback"]["sink_requests"] != out["writeback"]["assignments"]
+                               or (runs and runs[-1].get("writeback", {}).get("pending"))):
+        notes.append("write-back: %d assignments but %d requests reached the CRM" % (
+            out["writeback"]["assignments"], out["writeback"]["sink_requests"]))
     if out["server_warnings"]:
         notes.append("the server logged %d warnings or errors" % out["server_warnings"])
     for n in notes:

@@ -22,6 +22,9 @@
 # 100000), BENCH_WAL_PREWARM_MB (default 1536), BENCH_PG_SETTINGS ("name=value ..." for
 # PostgreSQL, for experiments), BENCH_WALDUMP=1 (pg_waldump --stats of each run),
 # BENCH_KEEP=1 (keep the temporary folder: logs, PostgreSQL data), LEADROUTER_* for the server (LEADROUTER_BATCH_MAX=1 turns group commit off).
+# BENCH_WRITEBACK=1: write-back on (SPEC 3.6), to a local healthy CRM (bench/sink.c,
+# BENCH_SINK_BIN, built by `make bench`) that answers every request 200; after each run
+# the bench waits for the outbox to drain and the costs per lead include the deliveries.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -47,7 +50,12 @@ started=$(date +%s)
 tmp=$(mktemp -d /tmp/lr-bench.XXXXXX)
 chmod 755 "$tmp" # the cluster runs as postgres under it when we are root
 srv_pid=""
+sink_pid=""
 cleanup() {
+    if [ -n "$sink_pid" ] && kill -0 "$sink_pid" 2>/dev/null; then
+        kill -TERM "$sink_pid" 2>/dev/null || true
+        wait "$sink_pid" 2>/dev/null || true
+    fi
     if [ -n "$srv_pid" ] && kill -0 "$srv_pid" 2>/dev/null; then
         kill -TERM "$srv_pid" 2>/dev/null || true
         wait "$srv_pid" 2>/dev/null || true
@@ -78,6 +86,18 @@ done
 [ -z "${BENCH_PG_SETTINGS:-}" ] || sql "SELECT pg_reload_conf()" >/dev/null
 "$BIN" migrate >"$tmp/migrate.log" 2>&1 || { cat "$tmp/migrate.log" >&2; exit 1; }
 TOKEN=$("$BIN" token create --role admin --name bench)
+if [ -n "${BENCH_WRITEBACK:-}" ]; then
+    SINK=${BENCH_SINK_BIN:-build/bench-sink}
+    case "$SINK" in /*) ;; *) SINK="$ROOT/$SINK" ;; esac
+    [ -x "$SINK" ] || { echo "bench: $SINK is missing: make build/bench-sink" >&2; exit 1; }
+    SINK_PORT=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "$SINK" "$SINK_PORT" >"$tmp/sink.out" 2>&1 &
+    sink_pid=$!
+    export LEADROUTER_WRITEBACK=webhook
+    export LEADROUTER_WRITEBACK_URL="http://127.0.0.1:$SINK_PORT/leadrouter/assignments"
+    LEADROUTER_WRITEBACK_SECRET="whsec_$("$PYTHON" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')"
+    export LEADROUTER_WRITEBACK_SECRET
+fi
 "$BIN" serve >"$tmp/server.log" 2>&1 &
 srv_pid=$!
 if ! "$PYTHON" bench/client.py wait "$URL/healthz"; then
@@ -200,6 +220,16 @@ for c in $CONNECTIONS; do
         sleep 0.5
         now=$(sql "SELECT count(*) FROM leads")
     done
+    if [ -n "${BENCH_WRITEBACK:-}" ]; then # every owner of the run written back first
+        t0=$(date +%s)
+        while [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'pending'")" != 0 ] &&
+            [ $(($(date +%s) - t0)) -lt 60 ]; do
+            sleep 0.5
+        done
+        record "writeback $c $(($(date +%s) - t0)) $(sql "SELECT count(*) FILTER (WHERE status = 'pending'),
+            count(*) FILTER (WHERE status = 'dead'), count(*) FILTER (WHERE status = 'delivered')
+            FROM outbox" | tr '|' ' ')"
+    fi
     created=$(sql "SELECT count(*) FROM webhook_events WHERE webhook_id LIKE 'msg\\_${tag}\\_%' AND response_status = 201")
     record "service $c $((after - before)) $created $(sed -n 's/^WRKJSON //p' "$tmp/wrk-$tag.txt")"
     wal=$(sql "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '$wal_before')")
@@ -230,6 +260,13 @@ record "server_threads $threads"
 sql "SELECT r.segment, count(a.seq) FROM reps r LEFT JOIN assignments a ON a.rep_id = r.id
        AND a.subject = 'lead' AND a.reason = 'composite' GROUP BY r.id, r.segment" |
     while IFS='|' read -r seg n; do record "rr $seg $n"; done
+if [ -n "$sink_pid" ]; then
+    kill -TERM "$sink_pid" 2>/dev/null || true
+    wait "$sink_pid" || true
+    sink_pid=""
+    record "sink $(sed -n 's/^requests \([0-9]*\) .*/\1/p' "$tmp/sink.out")"
+    record "outbox_assignments $(sql "SELECT count(*) FROM assignments")"
+fi
 record "server_warnings $(grep -cE '"level": ?"(warn|error)"' "$tmp/server.log" || true)"
 record "elapsed_seconds $(($(date +%s) - started))"
 

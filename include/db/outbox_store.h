@@ -42,18 +42,43 @@ void lr_outbox_row_clear(struct lr_outbox_row *row);
 enum lr_db_status lr_outbox_claim(struct lr_db_conn *c, const char *destination, unsigned max,
                                   unsigned lease_sec, struct lr_outbox_row *rows, size_t *n);
 
-/* The outcome of the attempt numbered attempts of row id, each one statement. They
- * answer LR_DB_NOT_FOUND, changing nothing, when the row is no longer that attempt's
- * (its lease passed and another worker claimed it again, or an operator changed it).
- * status: the HTTP status, 0 when none came (timeout, connection error), kept as NULL. */
-enum lr_db_status lr_outbox_delivered(struct lr_db_conn *c, int64_t id, int attempts, int status);
-/* Due again at the later of first try + after_first_sec and now + not_before_sec, lease
- * cleared; superseded instead when a newer pending row of the subject exists (the
- * writer could not supersede this one while it was on the wire). */
-enum lr_db_status lr_outbox_retry(struct lr_db_conn *c, int64_t id, int attempts, int status,
-                                  const char *error, double after_first_sec, double not_before_sec);
-enum lr_db_status lr_outbox_dead(struct lr_db_conn *c, int64_t id, int attempts, int status,
-                                 const char *error);
+/* The outcome of one attempt: row id's try numbered attempts. */
+enum lr_outbox_verdict { LR_OUTBOX_DELIVERED, LR_OUTBOX_RETRY, LR_OUTBOX_DEAD };
+struct lr_outbox_outcome {
+    enum lr_outbox_verdict verdict;
+    int64_t id;
+    int attempts;
+    int status;        /* the HTTP status; 0 when none came (timeout, no connection): NULL */
+    const char *error; /* the CRM's answer or the transport's error; NULL when delivered */
+    /* A retry is due again at the later of first try + after_first_sec and now +
+     * not_before_sec, its lease cleared; superseded instead when a newer pending row of
+     * the subject exists (the writer could not supersede it while it was on the wire). */
+    double after_first_sec, not_before_sec;
+    /* Set by lr_outbox_record: LR_DB_OK, or LR_DB_NOT_FOUND when the row is no longer
+     * that attempt's (its lease passed and another worker claimed it again, or an
+     * operator changed it), which changes nothing. */
+    enum lr_db_status result;
+};
+
+/* Outcomes gathered to be recorded together, each with its own copy of its error. */
+#define LR_OUTBOX_ERROR_KEEP 1000 /* last_error's length */
+struct lr_outbox_batch {
+    struct lr_outbox_outcome *o;
+    char (*error)[LR_OUTBOX_ERROR_KEEP + 1];
+    size_t n, cap;
+};
+/* 0, or -1 when out of memory (then lr_outbox_batch_free is still safe). */
+int lr_outbox_batch_init(struct lr_outbox_batch *b, size_t cap);
+void lr_outbox_batch_free(struct lr_outbox_batch *b);
+/* Appends an outcome (error copied, cut to LR_OUTBOX_ERROR_KEEP bytes): false when the
+ * batch is full (record it first). */
+bool lr_outbox_batch_add(struct lr_outbox_batch *b, const struct lr_outbox_outcome *o);
+
+/* Records o[0..n) in one transaction (the deliveries in one statement): a worker writes
+ * one commit per round of answers, not one per delivery. On failure nothing is
+ * recorded, and the rows are tried again after their leases: at least once, never
+ * lost. */
+enum lr_db_status lr_outbox_record(struct lr_db_conn *c, struct lr_outbox_outcome *o, size_t n);
 
 /* A dedicated connection LISTENing on LR_OUTBOX_CHANNEL. */
 struct lr_outbox_listener;

@@ -8,4 +8,11 @@
  * NULL when out of memory. */
 char *lr_pg_text_array(const char *const *items, size_t n);
 
+/* The same list as a one-dimensional jsonb[] in PostgreSQL's binary format, for a
+ * parameter sent with format 1: the server then parses each document once, instead of
+ * first un-escaping an array literal (the lead batch's event and decision columns are
+ * most of its input, docs/performance.md). Each item must be a JSON text; NULL entries
+ * become NULL. *len gets the size; caller frees; NULL when out of memory or over 1 GB. */
+char *lr_pg_jsonb_array_binary(const char *const *items, size_t n, int *len);
+
 #endif

@@ -78,6 +78,11 @@ void lr_db_disconnect(struct lr_db_conn *conn);
  * may be NULL if res was NULL. */
 enum lr_db_status lr_db_exec(struct lr_db_conn *c, const struct lr_db_stmt *st,
                              const char *const *values, PGresult **res);
+/* The same with some parameters in binary format: formats[i] 1 and lengths[i] the size
+ * of values[i] for those, 0 for text ones (lengths and formats as libpq takes them). */
+enum lr_db_status lr_db_exec_formats(struct lr_db_conn *c, const struct lr_db_stmt *st,
+                                     const char *const *values, const int *lengths,
+                                     const int *formats, PGresult **res);
 /* Plain SQL without parameters (BEGIN, COMMIT, ROLLBACK, DDL). */
 enum lr_db_status lr_db_simple(struct lr_db_conn *c, const char *sql);
 

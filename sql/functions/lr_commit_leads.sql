@@ -29,9 +29,10 @@
 -- review_id, which are added here.
 --
 -- Turns come from lr_take_turns (one call per queue, for all its leads of the batch),
--- and the assignment with its one audit row, 'decision.made' with the whole decision
--- (which names the queue, rep, reason and review item it assigned), from
--- lr_write_assignments.
+-- and the assignment with its one audit row from lr_write_assignments. The decision is
+-- stored once, in leads.decision, which never changes (migrations/0010): the lead's
+-- audit row, 'decision.made', holds its outcome (queue, rep, reason, review item,
+-- composite queue, rules version) and the stored answers refer to it.
 CREATE OR REPLACE FUNCTION lr_commit_leads(
     p_webhook_id text[], p_body_sha256 text[], p_lead_id text[], p_domain text[],
     p_event_ts timestamptz[], p_data jsonb[], p_queue text[], p_mode text[], p_rep_id text[],
@@ -155,18 +156,21 @@ BEGIN
     ),
     -- Read by the final SELECT (one row), so that it runs: a SELECT in WITH runs only
     -- as far as it is read.
+    -- The batch sorted once for all the arrays: an ORDER BY inside each array_agg would
+    -- sort it once per array (PostgreSQL 15 does not share them). The arrays line up
+    -- whatever the order, since every row feeds all of them; the order only numbers the
+    -- batch's assignments (seq) in arrival order.
     written AS (
         SELECT lr_write_assignments(
-                   array_agg('lead'::text ORDER BY fin.ord), array_agg(fin.lid ORDER BY fin.ord),
-                   array_agg(fin.queue ORDER BY fin.ord),
-                   array_agg(fin.final_rep ORDER BY fin.ord),
-                   array_agg(NULL::text ORDER BY fin.ord),
-                   array_agg(fin.reason ORDER BY fin.ord), array_agg(fin.rv ORDER BY fin.ord),
-                   array_agg(fin.actor ORDER BY fin.ord), array_agg(fin.final ORDER BY fin.ord),
-                   array_agg(NULL::jsonb ORDER BY fin.ord),
-                   array_agg(jsonb_build_object('review_id', fin.review_id) ORDER BY fin.ord)
+                   array_agg('lead'::text), array_agg(f.lid), array_agg(f.queue),
+                   array_agg(f.final_rep), array_agg(NULL::text), array_agg(f.reason),
+                   array_agg(f.rv), array_agg(f.actor),
+                   array_agg(jsonb_build_object('review_id', f.review_id,
+                                                'composite_queue', f.composite,
+                                                'rules_version', f.rv)),
+                   array_agg(NULL::jsonb), array_agg(NULL::jsonb)
                ) AS n
-        FROM fin
+        FROM (SELECT fin.* FROM fin ORDER BY fin.ord) AS f
     ),
     -- The answer of each first copy of a new webhook-id.
     first_ans AS (
@@ -185,14 +189,13 @@ BEGIN
         LEFT JOIN inp lead_inp ON lead_inp.ord = lf.ord
         LEFT JOIN fin lead_fin ON lead_fin.ord = lf.ord
     ),
-    -- The answer is always the decision of the delivery's lead. It is still stored here
-    -- although the readers can take it from leads.decision (response_body NULL): a
-    -- replica of the previous release, serving during a rolling update, reads this
-    -- column only. The next release may stop writing it.
+    -- The answer (first_ans.body) is always the decision of the delivery's lead: the
+    -- row refers to it (response_body NULL, migrations/0010) rather than holding
+    -- another copy.
     ins_webhook AS (
         INSERT INTO webhook_events (webhook_id, body_sha256, event_type, subject_id,
                                     response_status, response_body)
-        SELECT inp.wid, inp.sha, 'lead.created', inp.lid, first_ans.status, first_ans.body
+        SELECT inp.wid, inp.sha, 'lead.created', inp.lid, first_ans.status, NULL
         FROM first_ans JOIN inp USING (ord)
         WHERE first_ans.status IN (200, 201)
         ORDER BY first_ans.ord

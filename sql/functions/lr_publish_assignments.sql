@@ -2,8 +2,12 @@
 -- advisory lock and numbers rows in order, so ids become visible in ascending order
 -- and a poller that resumes after the last id it saw never skips a row whose
 -- transaction committed late. Returns the number of rows published now.
+--
+-- Its plans are made once per session, often while assignments is still small: no
+-- sequential scan, so that none of them reads the whole table once it has grown (the
+-- write-back worker publishes at every claim).
 CREATE OR REPLACE FUNCTION lr_publish_assignments() RETURNS bigint
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
     v_base bigint;
     v_count bigint;

@@ -6,9 +6,9 @@
 --   p_subject 'lead' or 'opportunity'; p_subject_id; p_queue; p_rep_id (NULL: nobody,
 --   the review queue); p_previous_rep_id; p_reason; p_rules_version;
 --   p_actor: who the audit rows name;
---   p_decision: when not NULL, the assignment's audit row is a 'decision.made' row whose
---       after is this decision (the lead path: the decision names the queue, rep, reason
---       and review item, so it records the assignment too);
+--   p_decision: when not NULL, the assignment's audit row is a 'decision.made' row, and
+--       these keys are added to its after (the lead path: the decision's outcome, its
+--       inputs being in leads.decision, which never changes);
 --   p_before: the audit row's before (NULL: none);
 --   p_audit: keys added to that row's after, which is always
 --       {"queue", "rep_id", "reason"} of the assignment (NULL: none added).
@@ -64,7 +64,7 @@ BEGIN
         INSERT INTO audit_log (actor, action, subject_type, subject_id, before, after)
         SELECT a.actor,
                CASE WHEN a.decision IS NULL THEN 'assignment.created' ELSE 'decision.made' END,
-               a.subject, a.sid, a.before, coalesce(a.decision, a.after)
+               a.subject, a.sid, a.before, a.after || coalesce(a.decision, '{}'::jsonb)
         FROM a ORDER BY a.ord
     )
     SELECT array_agg(i.seq ORDER BY i.seq), array_agg(i.subject ORDER BY i.seq),

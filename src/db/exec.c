@@ -86,15 +86,17 @@ static bool reconnect_for_retry(struct lr_db_conn *c, bool was_idle, enum lr_db_
 }
 
 static enum lr_db_status exec_once(struct lr_db_conn *c, const struct lr_db_stmt *st,
-                                   const char *const *values, PGresult **res)
+                                   const char *const *values, const int *lengths,
+                                   const int *formats, PGresult **res)
 {
     enum lr_db_status s = ensure_prepared(c, st);
     if (s != LR_DB_OK)
         return s;
     PQsetnonblocking(c->pg, 1);
     PGresult *r;
-    s = lr_wire_await(c, PQsendQueryPrepared(c->pg, st->name, st->nparams, values, NULL, NULL, 0),
-                      st->name, &r);
+    s = lr_wire_await(
+        c, PQsendQueryPrepared(c->pg, st->name, st->nparams, values, lengths, formats, 0), st->name,
+        &r);
     if (s != LR_DB_OK)
         return s;
     if (r == NULL || !lr_wire_ok_status(PQresultStatus(r))) {
@@ -112,15 +114,22 @@ static enum lr_db_status exec_once(struct lr_db_conn *c, const struct lr_db_stmt
 enum lr_db_status lr_db_exec(struct lr_db_conn *c, const struct lr_db_stmt *st,
                              const char *const *values, PGresult **res)
 {
+    return lr_db_exec_formats(c, st, values, NULL, NULL, res);
+}
+
+enum lr_db_status lr_db_exec_formats(struct lr_db_conn *c, const struct lr_db_stmt *st,
+                                     const char *const *values, const int *lengths,
+                                     const int *formats, PGresult **res)
+{
     if (res != NULL)
         *res = NULL;
     c->timed_out = false;
     if (c->pg == NULL)
         return LR_DB_UNAVAILABLE;
     bool idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
-    enum lr_db_status s = exec_once(c, st, values, res);
+    enum lr_db_status s = exec_once(c, st, values, lengths, formats, res);
     if (reconnect_for_retry(c, idle, s))
-        s = exec_once(c, st, values, res);
+        s = exec_once(c, st, values, lengths, formats, res);
     return s;
 }
 

@@ -42,8 +42,8 @@ static const struct lr_db_stmt LEADS_COMMIT = {
     "leads_commit",
     "SELECT ord, status, body FROM lr_commit_leads($1::text[], $2::text[], $3::text[],"
     " $4::text[], $5::timestamptz[],"
-    " (SELECT array_agg((u.b::jsonb) -> 'data' ORDER BY u.o)"
-    "    FROM unnest($6::text[]) WITH ORDINALITY AS u(b, o)),"
+    " (SELECT array_agg(u.b -> 'data' ORDER BY u.o)"
+    "    FROM unnest($6::jsonb[]) WITH ORDINALITY AS u(b, o)),"
     " $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],"
     " $13::jsonb[], $14::text[], $15::boolean)",
     15};
@@ -203,14 +203,22 @@ enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_wri
         for (int k = 0; k < NCOLS; k++)
             cells[(size_t)k * n + i] = col[k];
     }
-    for (int k = 0; k < NCOLS; k++)
-        if ((params[k] = arrays[k] = lr_pg_text_array(cells + (size_t)k * n, n)) == NULL) {
+    /* The event and the decision, most of the input, go in binary (no array literal for
+     * the server to un-escape first); the rest as text. */
+    int lengths[NCOLS + 1] = {0}, formats[NCOLS + 1] = {0};
+    for (int k = 0; k < NCOLS; k++) {
+        const char *const *list = cells + (size_t)k * n;
+        formats[k] = k == COL_BODY || k == COL_DECISION;
+        arrays[k] =
+            formats[k] ? lr_pg_jsonb_array_binary(list, n, &lengths[k]) : lr_pg_text_array(list, n);
+        if ((params[k] = arrays[k]) == NULL) {
             s = LR_DB_ERROR;
             goto out;
         }
+    }
     params[NCOLS] = wait ? "true" : "false";
     PGresult *r;
-    if ((s = lr_db_exec(c, &LEADS_COMMIT, params, &r)) != LR_DB_OK)
+    if ((s = lr_db_exec_formats(c, &LEADS_COMMIT, params, lengths, formats, &r)) != LR_DB_OK)
         goto out;
     if ((size_t)PQntuples(r) != n) {
         snprintf(c->last_error, sizeof c->last_error, "lr_commit_leads answered %d rows for %zu",

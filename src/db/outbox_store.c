@@ -11,26 +11,30 @@
 static const struct lr_db_stmt CLAIM = {"outbox_claim",
                                         "SELECT lr_claim_outbox($1, $2::int, $3::int)", 3};
 
-/* After publication, so that every assignment has its public id. */
+/* After publication, so that every assignment has its public id. One probe by key per
+ * row (LATERAL ... OFFSET 0 keeps each a parameterised index scan): a join planned
+ * while the outbox was young scanned outbox and assignments whole for every claim once
+ * they had grown, which made this the busiest statement of the bench with write-back. */
 static const struct lr_db_stmt CLAIMED = {
     "outbox_claimed",
     "SELECT o.id, a.id, o.attempts, o.subject, o.subject_id, a.queue, a.rep_id,"
     "       a.previous_rep_id, a.reason, lr_rfc3339(a.at),"
     "       CASE WHEN a.rep_id IS NOT NULL THEN coalesce(r.crm_owner_id, a.rep_id) END"
-    "  FROM outbox o JOIN assignments a ON a.seq = o.assignment_seq"
-    "  LEFT JOIN reps r ON r.id = a.rep_id"
-    " WHERE o.id = ANY ($1::bigint[])"
+    "  FROM unnest($1::bigint[]) AS u(id)"
+    "  CROSS JOIN LATERAL (SELECT o.id, o.attempts, o.subject, o.subject_id, o.assignment_seq"
+    "                      FROM outbox o WHERE o.id = u.id OFFSET 0) o"
+    "  CROSS JOIN LATERAL (SELECT a.id, a.queue, a.rep_id, a.previous_rep_id, a.reason, a.at"
+    "                      FROM assignments a WHERE a.seq = o.assignment_seq OFFSET 0) a"
+    "  LEFT JOIN LATERAL (SELECT r.crm_owner_id FROM reps r WHERE r.id = a.rep_id OFFSET 0) r"
+    "    ON true"
     " ORDER BY o.id",
     1};
 
-/* $2: the attempt that was claimed; a row claimed again since is not this attempt's. */
+/* Every delivery of a round (sql/functions/lr_outbox_delivered.sql): the ids recorded. */
 static const struct lr_db_stmt DELIVERED = {
-    "outbox_delivered",
-    "UPDATE outbox SET status = 'delivered', delivered_at = now(), last_status = $3::int,"
-    "       last_error = NULL, lease_until = NULL, updated_at = now()"
-    " WHERE id = $1::bigint AND attempts = $2::int AND status = 'pending'",
-    3};
+    "outbox_delivered", "SELECT lr_outbox_delivered($1::bigint[], $2::int[], $3::int[])", 3};
 
+/* $2: the attempt that was claimed; a row claimed again since is not this attempt's. */
 static const struct lr_db_stmt RETRY = {
     "outbox_retry",
     "UPDATE outbox o SET"
@@ -163,53 +167,127 @@ enum lr_db_status lr_outbox_claim(struct lr_db_conn *c, const char *destination,
     return s;
 }
 
-struct outcome_job {
-    const struct lr_db_stmt *st;
-    const char *const *params;
+struct record_job {
+    struct lr_outbox_outcome *o;
+    size_t n;
+    char *arrays[3]; /* the deliveries' ids, attempts and statuses, as array literals */
 };
 
-static enum lr_db_status outcome_stmt(struct lr_db_conn *c, void *arg)
+static enum lr_db_status record_one(struct lr_db_conn *c, struct lr_outbox_outcome *o)
 {
-    struct outcome_job *job = arg;
+    char id_s[32], att_s[16], status_s[16], after_s[32], before_s[32];
+    snprintf(id_s, sizeof id_s, "%lld", (long long)o->id);
+    snprintf(att_s, sizeof att_s, "%d", o->attempts);
+    snprintf(status_s, sizeof status_s, "%d", o->status);
+    snprintf(after_s, sizeof after_s, "%.3f", o->after_first_sec);
+    snprintf(before_s, sizeof before_s, "%.3f", o->not_before_sec);
+    const char *p[] = {id_s, att_s, o->status > 0 ? status_s : NULL, o->error, after_s, before_s};
     PGresult *r;
-    enum lr_db_status s = lr_db_exec(c, job->st, job->params, &r);
+    enum lr_db_status s = lr_db_exec(c, o->verdict == LR_OUTBOX_RETRY ? &RETRY : &DEAD, p, &r);
     if (s != LR_DB_OK)
         return s;
-    s = strcmp(PQcmdTuples(r), "1") == 0 ? LR_DB_OK : LR_DB_NOT_FOUND;
+    if (strcmp(PQcmdTuples(r), "1") == 0)
+        o->result = LR_DB_OK;
     PQclear(r);
+    return LR_DB_OK;
+}
+
+static enum lr_db_status record_tx(struct lr_db_conn *c, void *arg)
+{
+    struct record_job *job = arg;
+    /* A transaction run again after a serialization failure starts from nothing. */
+    for (size_t i = 0; i < job->n; i++)
+        job->o[i].result = LR_DB_NOT_FOUND;
+    if (job->arrays[0] != NULL) {
+        PGresult *r;
+        enum lr_db_status s = lr_db_exec(c, &DELIVERED, (const char *const *)job->arrays, &r);
+        if (s != LR_DB_OK)
+            return s;
+        for (int k = 0; k < PQntuples(r); k++) {
+            long long id = strtoll(PQgetvalue(r, k, 0), NULL, 10);
+            for (size_t i = 0; i < job->n; i++)
+                if (job->o[i].verdict == LR_OUTBOX_DELIVERED && job->o[i].id == id)
+                    job->o[i].result = LR_DB_OK;
+        }
+        PQclear(r);
+    }
+    for (size_t i = 0; i < job->n; i++) {
+        if (job->o[i].verdict == LR_OUTBOX_DELIVERED)
+            continue;
+        enum lr_db_status s = record_one(c, &job->o[i]);
+        if (s != LR_DB_OK)
+            return s;
+    }
+    return LR_DB_OK;
+}
+
+/* The deliveries' three array literals: integers and NULLs only, no quoting needed. */
+static int delivered_arrays(struct record_job *job, size_t ndelivered)
+{
+    for (int k = 0; k < 3; k++)
+        if ((job->arrays[k] = malloc(ndelivered * 22 + 3)) == NULL)
+            return -1;
+    size_t len[3] = {0, 0, 0};
+    for (size_t i = 0; i < job->n; i++) {
+        const struct lr_outbox_outcome *o = &job->o[i];
+        if (o->verdict != LR_OUTBOX_DELIVERED)
+            continue;
+        const char *sep = len[0] ? "," : "{";
+        len[0] += (size_t)sprintf(job->arrays[0] + len[0], "%s%lld", sep, (long long)o->id);
+        len[1] += (size_t)sprintf(job->arrays[1] + len[1], "%s%d", sep, o->attempts);
+        len[2] += o->status > 0 ? (size_t)sprintf(job->arrays[2] + len[2], "%s%d", sep, o->status)
+                                : (size_t)sprintf(job->arrays[2] + len[2], "%sNULL", sep);
+    }
+    for (int k = 0; k < 3; k++)
+        strcpy(job->arrays[k] + len[k], "}");
+    return 0;
+}
+
+enum lr_db_status lr_outbox_record(struct lr_db_conn *c, struct lr_outbox_outcome *o, size_t n)
+{
+    struct record_job job = {o, n, {NULL, NULL, NULL}};
+    size_t ndelivered = 0;
+    for (size_t i = 0; i < n; i++) {
+        o[i].result = LR_DB_NOT_FOUND;
+        ndelivered += o[i].verdict == LR_OUTBOX_DELIVERED;
+    }
+    enum lr_db_status s = LR_DB_OK;
+    if (ndelivered > 0 && delivered_arrays(&job, ndelivered) != 0)
+        s = LR_DB_ERROR;
+    else if (n > 0)
+        /* One statement is a transaction of its own: no BEGIN and COMMIT round trips. */
+        s = n - ndelivered + (ndelivered > 0) == 1 ? lr_db_run_statement(c, record_tx, &job)
+                                                   : lr_db_run_tx(c, record_tx, &job);
+    for (int k = 0; k < 3; k++)
+        free(job.arrays[k]);
     return s;
 }
 
-static enum lr_db_status outcome(struct lr_db_conn *c, const struct lr_db_stmt *st, int64_t id,
-                                 int attempts, int status, const char *error, double after_first,
-                                 double not_before)
+int lr_outbox_batch_init(struct lr_outbox_batch *b, size_t cap)
 {
-    char id_s[32], att_s[16], status_s[16], after_s[32], before_s[32];
-    snprintf(id_s, sizeof id_s, "%lld", (long long)id);
-    snprintf(att_s, sizeof att_s, "%d", attempts);
-    snprintf(status_s, sizeof status_s, "%d", status);
-    snprintf(after_s, sizeof after_s, "%.3f", after_first);
-    snprintf(before_s, sizeof before_s, "%.3f", not_before);
-    const char *p[] = {id_s, att_s, status > 0 ? status_s : NULL, error, after_s, before_s};
-    struct outcome_job job = {st, p};
-    return lr_db_run_statement(c, outcome_stmt, &job);
+    b->n = 0;
+    b->cap = cap;
+    b->o = calloc(cap, sizeof *b->o);
+    b->error = calloc(cap, sizeof *b->error);
+    return b->o != NULL && b->error != NULL ? 0 : -1;
 }
 
-enum lr_db_status lr_outbox_delivered(struct lr_db_conn *c, int64_t id, int attempts, int status)
+void lr_outbox_batch_free(struct lr_outbox_batch *b)
 {
-    return outcome(c, &DELIVERED, id, attempts, status, NULL, 0, 0);
+    free(b->o);
+    free(b->error);
+    memset(b, 0, sizeof *b);
 }
 
-enum lr_db_status lr_outbox_retry(struct lr_db_conn *c, int64_t id, int attempts, int status,
-                                  const char *error, double after_first_sec, double not_before_sec)
+bool lr_outbox_batch_add(struct lr_outbox_batch *b, const struct lr_outbox_outcome *o)
 {
-    return outcome(c, &RETRY, id, attempts, status, error, after_first_sec, not_before_sec);
-}
-
-enum lr_db_status lr_outbox_dead(struct lr_db_conn *c, int64_t id, int attempts, int status,
-                                 const char *error)
-{
-    return outcome(c, &DEAD, id, attempts, status, error, 0, 0);
+    if (b->n == b->cap)
+        return false;
+    b->o[b->n] = *o;
+    if (o->error != NULL)
+        b->o[b->n].error = strncpy(b->error[b->n], o->error, LR_OUTBOX_ERROR_KEEP);
+    b->n++;
+    return true;
 }
 
 struct lr_outbox_listener {

@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <stdint.h>
+
 char *lr_pg_text_array(const char *const *items, size_t n)
 {
     size_t cap = 3;
@@ -30,5 +33,50 @@ char *lr_pg_text_array(const char *const *items, size_t n)
     }
     *w++ = '}';
     *w = '\0';
+    return out;
+}
+
+/* array_recv's input: ndim, has-nulls flag, element type, then per dimension its size
+ * and lower bound, then per element a length (-1: NULL) and jsonb_recv's input, which
+ * is a version byte (1) and the JSON text. All integers in network order. */
+#define JSONB_OID 3802u
+#define ARRAY_MAX 0x40000000u
+
+static char *put32(char *w, uint32_t v)
+{
+    v = htonl(v);
+    memcpy(w, &v, 4);
+    return w + 4;
+}
+
+char *lr_pg_jsonb_array_binary(const char *const *items, size_t n, int *len)
+{
+    size_t cap = 20, nulls = 0;
+    for (size_t i = 0; i < n; i++) {
+        cap += items[i] ? 5 + strlen(items[i]) : 4;
+        nulls += items[i] == NULL;
+        if (cap > ARRAY_MAX)
+            return NULL;
+    }
+    char *out = malloc(cap), *w = out;
+    if (out == NULL)
+        return NULL;
+    w = put32(w, 1);
+    w = put32(w, nulls > 0);
+    w = put32(w, JSONB_OID);
+    w = put32(w, (uint32_t)n);
+    w = put32(w, 1);
+    for (size_t i = 0; i < n; i++) {
+        if (items[i] == NULL) {
+            w = put32(w, 0xFFFFFFFFu);
+            continue;
+        }
+        size_t l = strlen(items[i]);
+        w = put32(w, (uint32_t)(l + 1));
+        *w++ = 1;
+        memcpy(w, items[i], l);
+        w += l;
+    }
+    *len = (int)(w - out);
     return out;
 }

@@ -16,8 +16,7 @@
 #include "db/outbox_store.h"
 #include "util/log.h"
 
-/* last_error's length in the outbox. */
-#define ERROR_KEEP 1000
+#define ERROR_KEEP LR_OUTBOX_ERROR_KEEP
 /* The poll that finds rows whose retry came due, or that a missed NOTIFY left. */
 #define POLL_MS 1000
 #define MAX_SCHEDULE 32
@@ -49,6 +48,7 @@ struct lr_writeback {
     struct flight *flights;
     unsigned inflight;
     struct lr_outbox_row *claimed; /* scratch for one claim */
+    struct lr_outbox_batch done;   /* outcomes waiting to be recorded together */
     uint64_t rng;
     struct lr_log_limiter db_log;
     pthread_t thread;
@@ -116,8 +116,29 @@ static void log_dead(struct lr_writeback *wb, const struct lr_outbox_row *row, i
                      "error", error));
 }
 
-/* Records an attempt's outcome in a transaction of its own. When it cannot be recorded
- * the row keeps its lease and is tried again after it: at least once, never lost. */
+/* Records every outcome noted since the last call, in one transaction. When they cannot
+ * be recorded the rows keep their leases and are tried again after them: at least
+ * once, never lost. */
+static void flush(struct lr_writeback *wb)
+{
+    size_t n = wb->done.n;
+    wb->done.n = 0;
+    if (n == 0)
+        return;
+    struct lr_outbox_outcome *o = wb->done.o;
+    enum lr_db_status s = db_ready(wb) ? lr_outbox_record(&wb->conn, o, n) : LR_DB_UNAVAILABLE;
+    if (s != LR_DB_OK) {
+        log_db(wb, "delivery outcomes not recorded; the rows are tried again after their lease", s);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (o[i].result == LR_DB_NOT_FOUND)
+            lr_log(LR_LOG_INFO, "delivery outcome dropped: the row was claimed again or changed",
+                   json_pack("{s:I, s:i}", "outbox_id", (json_int_t)o[i].id, "attempts",
+                             o[i].attempts));
+}
+
+/* Counts and logs an attempt's outcome and notes it for flush. */
 static void record(struct lr_writeback *wb, const struct lr_outbox_row *row,
                    const struct lr_wb_verdict *v, int status, const char *error)
 {
@@ -129,30 +150,15 @@ static void record(struct lr_writeback *wb, const struct lr_outbox_row *row,
                json_pack("{s:I, s:i, s:i, s:s, s:f}", "outbox_id", (json_int_t)row->id, "status",
                          status, "attempts", row->attempts, "error", error, "after_first_sec",
                          v->after_first_sec));
-    if (!db_ready(wb)) {
-        log_db(wb, "delivery outcome not recorded; the row is tried again after its lease",
-               LR_DB_UNAVAILABLE);
-        return;
+    struct lr_outbox_outcome o = {LR_OUTBOX_DEAD, row->id, row->attempts, status, error, 0, 0,
+                                  LR_DB_OK};
+    o.after_first_sec = v->after_first_sec, o.not_before_sec = v->not_before_sec;
+    if (v->outcome != LR_WB_DEAD)
+        o.verdict = v->outcome == LR_WB_DELIVERED ? LR_OUTBOX_DELIVERED : LR_OUTBOX_RETRY;
+    if (!lr_outbox_batch_add(&wb->done, &o)) {
+        flush(wb);
+        lr_outbox_batch_add(&wb->done, &o);
     }
-    enum lr_db_status s;
-    switch (v->outcome) {
-    case LR_WB_DELIVERED:
-        s = lr_outbox_delivered(&wb->conn, row->id, row->attempts, status);
-        break;
-    case LR_WB_RETRY:
-        s = lr_outbox_retry(&wb->conn, row->id, row->attempts, status, error, v->after_first_sec,
-                            v->not_before_sec);
-        break;
-    default:
-        s = lr_outbox_dead(&wb->conn, row->id, row->attempts, status, error);
-        break;
-    }
-    if (s == LR_DB_NOT_FOUND)
-        lr_log(
-            LR_LOG_INFO, "delivery outcome dropped: the row was claimed again or changed",
-            json_pack("{s:I, s:i}", "outbox_id", (json_int_t)row->id, "attempts", row->attempts));
-    else if (s != LR_DB_OK)
-        log_db(wb, "delivery outcome not recorded; the row is tried again after its lease", s);
 }
 
 static void flight_clear(struct lr_writeback *wb, struct flight *f)
@@ -264,6 +270,7 @@ static bool claim(struct lr_writeback *wb)
         }
         send_row(wb, f, &wb->claimed[i]);
     }
+    flush(wb); /* rows that could not be sent (dead at once) */
     return n == room;
 }
 
@@ -302,6 +309,7 @@ static unsigned harvest(struct lr_writeback *wb)
         flight_clear(wb, f);
         done++;
     }
+    flush(wb);
     return done;
 }
 
@@ -312,6 +320,20 @@ static void wait_for(struct lr_writeback *wb, int ms)
                                 .events = CURL_WAIT_POLLIN};
     int n;
     curl_multi_poll(wb->multi, extra.fd >= 0 ? &extra : NULL, extra.fd >= 0 ? 1 : 0, ms, &n);
+}
+
+/* A claim costs a transaction and a walk of the due rows: one per answer would cost
+ * more than the delivery itself. So a claim waits until a quarter of the slots are
+ * free, or none is busy, or CLAIM_GAP_MS have passed since the last one (a slow CRM
+ * frees slots one by one). Answers: -1 no room, 0 claim now, else ms to wait. */
+#define CLAIM_GAP_MS 50
+static int claim_wait_ms(const struct lr_writeback *wb, int64_t since_last)
+{
+    unsigned room = wb->concurrency - wb->inflight;
+    if (room == 0)
+        return -1;
+    bool now = wb->inflight == 0 || room >= (wb->concurrency + 3) / 4 || since_last >= CLAIM_GAP_MS;
+    return now ? 0 : (int)(CLAIM_GAP_MS - since_last);
 }
 
 static void *run(void *arg)
@@ -333,7 +355,7 @@ static void *run(void *arg)
             want = true;
         if (now - last_claim >= POLL_MS)
             want = true;
-        if (want && wb->inflight < wb->concurrency) {
+        if (want && claim_wait_ms(wb, now - last_claim) == 0) {
             last_claim = now;
             want = claim(wb);
         }
@@ -342,8 +364,9 @@ static void *run(void *arg)
         if (harvest(wb) > 0)
             want = true;
         int ms = (int)(last_claim + POLL_MS - now_ms());
-        if (want && wb->inflight < wb->concurrency)
-            ms = 0;
+        int gap = want ? claim_wait_ms(wb, now_ms() - last_claim) : -1;
+        if (gap >= 0 && gap < ms)
+            ms = gap;
         wait_for(wb, ms < 0 ? 0 : ms > POLL_MS ? POLL_MS : ms);
     }
     /* Stopping: no new claims; what is on the wire may finish within its timeout. */
@@ -371,6 +394,7 @@ static void destroy(struct lr_writeback *wb)
     lr_db_disconnect(&wb->conn);
     free(wb->flights);
     free(wb->claimed);
+    lr_outbox_batch_free(&wb->done);
     free(wb->conninfo);
     free(wb);
     curl_global_cleanup();
@@ -437,7 +461,8 @@ int lr_writeback_start(const struct lr_config *cfg, const char *conninfo,
     wb->listener = wb->conninfo ? lr_outbox_listener_new(conninfo, limits) : NULL;
     wb->multi = curl_multi_init();
     if (wb->conninfo == NULL || wb->flights == NULL || wb->claimed == NULL ||
-        wb->listener == NULL || wb->multi == NULL) {
+        lr_outbox_batch_init(&wb->done, wb->concurrency) != 0 || wb->listener == NULL ||
+        wb->multi == NULL) {
         destroy(wb);
         return fail(err, errlen, "out of memory");
     }

@@ -42,6 +42,10 @@ def table_digest():
                     " ORDER BY id)), '') FROM audit_log a")
 
 
+def sql_quote(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
 class AuditTest(LRTestCase):
 
     def test_lead_decision_and_assignment_audited(self):
@@ -50,13 +54,22 @@ class AuditTest(LRTestCase):
         self.assertStatus(r, 201)
         d = r.json()
         rows = audit_rows(lead_id)
-        # One row records the decision, which names the assignment it made.
+        # One row records the decision and the assignment it made; the decision's inputs
+        # are the lead's stored decision, which can never change.
         self.assertEqual([x["action"] for x in rows], ["decision.made"])
         row = rows[0]
         self.assertEqual((row["subject_type"], row["before"]), ("lead", None))
         self.assertTrue(row["actor"].startswith("webhook:"), row)
-        self.assertEqual(row["after"], d)
-        self.assertEqual((row["after"]["queue"], row["after"]["rep_id"]), ("smb", REP))
+        self.assertEqual(row["after"], {"queue": "smb", "rep_id": REP, "reason": d["reason"],
+                                        "review_id": None, "composite_queue": "smb",
+                                        "rules_version": d["rules_version"]})
+        self.assertEqual(ENV.psql("SELECT decision = %s::jsonb FROM leads WHERE id = %s"
+                                  % (sql_quote(harness.dumps(d).decode()), sql_quote(lead_id))),
+                         "t")
+        p = ENV.cluster.psql("UPDATE leads SET decision = '{}' WHERE id = %s"
+                             % sql_quote(lead_id), check=False)
+        self.assertNotEqual(p.returncode, 0, "a lead's decision must never change")
+        self.assertIn("a lead's decision is never changed", p.stderr)
 
     def test_review_lead_audited(self):
         lead_id = unique("au")
@@ -66,7 +79,7 @@ class AuditTest(LRTestCase):
         self.assertEqual([(x["action"], x["after"]["queue"], x["after"]["rep_id"],
                            x["after"]["reason"]) for x in rows],
                          [("decision.made", "review", None, "insufficient_data")])
-        self.assertEqual(rows[0]["after"], r.json())
+        self.assertEqual(rows[0]["after"]["review_id"], r.json()["review_id"])
 
     def test_replay_adds_no_audit_rows(self):
         lead_id = unique("au")

@@ -235,12 +235,14 @@ class SqlFunctionsTest(LRTestCase):
                               " response_body FROM webhook_events WHERE webhook_id IN (%s, %s)"
                               " ORDER BY response_status DESC"
                               % (q(first["wid"]), q(second_wid["wid"]))),
+                         # The stored answer of a lead's delivery is the lead's decision,
+                         # which is not copied (response_body NULL).
                          [{"webhook_id": first["wid"], "body_sha256": first["sha"],
                            "subject_id": first["lid"], "response_status": 201,
-                           "response_body": res[0][1]},
+                           "response_body": None},
                           {"webhook_id": second_wid["wid"], "body_sha256": second_wid["sha"],
                            "subject_id": first["lid"], "response_status": 200,
-                           "response_body": res[0][1]}])
+                           "response_body": None}])
         self.assertEqual(rows("SELECT id, webhook_id, queue, rep_id, reason, review_id,"
                               " rules_version, decision FROM leads WHERE id = %s" % q(first["lid"])),
                          [{"id": first["lid"], "webhook_id": first["wid"], "queue": "smb",
@@ -250,15 +252,18 @@ class SqlFunctionsTest(LRTestCase):
                          [{"subject": "lead", "subject_id": first["lid"],
                            "queue": "smb", "rep_id": reps[0], "previous_rep_id": None,
                            "reason": "composite", "rules_version": 1, "unpublished": True}])
-        # One audit row per lead: the whole decision, which names the assignment it made.
+        # One audit row per lead: the decision's outcome; its inputs are leads.decision.
         self.assertEqual(audit_of(first["lid"]), [
             {"actor": "webhook", "action": "decision.made", "subject_type": "lead",
-             "subject_id": first["lid"], "before": None, "after": routed}])
+             "subject_id": first["lid"], "before": None,
+             "after": {"queue": "smb", "rep_id": reps[0], "reason": "composite",
+                       "review_id": None, "composite_queue": "smb", "rules_version": 1}}])
         self.assertEqual(audit_of(review["lid"]),
                          [{"actor": "webhook", "action": "decision.made", "subject_type": "lead",
                            "subject_id": review["lid"], "before": None,
-                           "after": dict(review["decision"], rep_id=None,
-                                         review_id=review_id)}])
+                           "after": {"queue": "review", "rep_id": None, "reason": "conflict",
+                                     "review_id": review_id, "composite_queue": "review",
+                                     "rules_version": 1}}])
 
         # The same delivery again, in a later batch: the stored answers.
         again = commit_leads([first, other_body, second_wid])
@@ -372,7 +377,7 @@ class SqlFunctionsTest(LRTestCase):
     def test_write_assignments_rows_and_audit(self):
         """lr_write_assignments writes the rows in array order, unpublished, each with one
         audit row: assignment.created (after = queue, rep_id, reason and the extra keys;
-        before as given), or decision.made with the decision as its after when a decision
+        before as given), or decision.made with the decision's keys added when a decision
         is given; publication numbers them in that order."""
         rep = unique("sf-w")
         set_cycle("smb", [rep])
@@ -396,7 +401,9 @@ class SqlFunctionsTest(LRTestCase):
                               " FROM audit_log WHERE subject_id IN (%s, %s) ORDER BY id"
                               % (q(lid), q(oid))), [
             {"actor": "webhook", "action": "decision.made", "subject_type": "lead",
-             "subject_id": lid, "before": None, "after": {"d": 1}},
+             "subject_id": lid, "before": None,
+             "after": {"queue": "smb", "rep_id": rep, "reason": "composite", "review_id": None,
+                       "d": 1}},
             {"actor": "ops", "action": "assignment.created", "subject_type": "opportunity",
              "subject_id": oid, "before": {"queue": "smb", "rep_id": rep},
              "after": {"queue": "mid_market", "rep_id": None, "reason": "handoff"}}])
@@ -495,6 +502,34 @@ class SqlFunctionsTest(LRTestCase):
         self.assertEqual(ENV.psql("SELECT attempts || ' ' || (first_attempt_at = %s)"
                                   " FROM outbox WHERE id = %d" % (q(first), y1)), "2 true")
         self.assertEqual(claim("salesforce", 10), [x2])
+
+    def test_outbox_delivered_records_only_the_claimed_attempt(self):
+        """lr_outbox_delivered marks a round of deliveries at once: each row whose claimed
+        attempt is still the row's and that is still pending becomes delivered with its
+        status (NULL kept), lease cleared; a row claimed again since (another attempt
+        number) or no longer pending is left as it is; the ids recorded come back."""
+        rep = unique("sf-d")
+        set_cycle("smb", [rep])
+        sids = [unique("ob-d") for _ in range(4)]
+        for sid in sids:
+            write_one("lead", sid, rep, "hubspot")
+        ids = [outbox_ids(sid, "hubspot")[0] for sid in sids]
+        self.assertEqual(sorted(claim("hubspot", 10)), sorted(ids))
+        ENV.psql("UPDATE outbox SET attempts = 2 WHERE id = %d" % ids[2])   # claimed again
+        ENV.psql("UPDATE outbox SET status = 'dead' WHERE id = %d" % ids[3])
+        got = ENV.psql("SELECT coalesce(json_agg(d ORDER BY d), '[]') FROM"
+                       " lr_outbox_delivered(%s, '{1,1,1,1}', %s) AS d"
+                       % (arr(ids, "bigint"), arr([200, None, 204, 200], "integer")))
+        self.assertEqual(json.loads(got), ids[:2])
+        self.assertEqual(rows("SELECT status, last_status, lease_until IS NULL AS free,"
+                              " delivered_at IS NOT NULL AS at FROM outbox WHERE id IN (%s)"
+                              " ORDER BY id" % ", ".join(str(i) for i in ids)), [
+            {"status": "delivered", "last_status": 200, "free": True, "at": True},
+            {"status": "delivered", "last_status": None, "free": True, "at": True},
+            {"status": "pending", "last_status": None, "free": False, "at": False},
+            {"status": "dead", "last_status": None, "free": False, "at": False}])
+        self.assertEqual(ENV.psql("SELECT count(*) FROM lr_outbox_delivered('{}', '{}', '{}')"),
+                         "0")
 
     # -- migrate --
 

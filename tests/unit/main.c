@@ -31,6 +31,7 @@ int main(void)
     srunner_add_suite(sr, rep_change_suite());
     srunner_add_suite(sr, db_tx_suite());
     srunner_add_suite(sr, db_limits_suite());
+    srunner_add_suite(sr, outbox_batch_suite());
     srunner_add_suite(sr, db_pool_suite());
     srunner_add_suite(sr, problem_suite());
     srunner_add_suite(sr, routes_suite());

@@ -27,6 +27,7 @@ Suite *opportunity_decision_suite(void);
 Suite *rules_validator_suite(void);
 Suite *redecide_suite(void);
 Suite *db_limits_suite(void);
+Suite *outbox_batch_suite(void);
 Suite *db_pool_suite(void);
 Suite *problem_suite(void);
 

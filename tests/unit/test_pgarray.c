@@ -1,4 +1,4 @@
-/* db/pgarray.c: PostgreSQL text[] literals. */
+/* db/pgarray.c: PostgreSQL text[] literals and binary jsonb[] parameters. */
 #include <stdlib.h>
 
 #include "db/pgarray.h"
@@ -49,6 +49,34 @@ START_TEST(test_nulls)
 }
 END_TEST
 
+/* The binary jsonb[] that array_recv takes, byte for byte. */
+START_TEST(test_jsonb_binary)
+{
+    const char *items[] = {"{\"a\":1}", NULL, "[]"};
+    int len = -1;
+    char *b = lr_pg_jsonb_array_binary(items, 3, &len);
+    ck_assert_ptr_nonnull(b);
+    static const unsigned char want[] = {0,   0,   0,    1,    /* one dimension */
+                                         0,   0,   0,    1,    /* has NULLs */
+                                         0,   0,   0x0e, 0xda, /* jsonb, 3802 */
+                                         0,   0,   0,    3,    /* three elements */
+                                         0,   0,   0,    1,    /* lower bound 1 */
+                                         0,   0,   0,    8,    1,    '{',  '"',  'a',
+                                         '"', ':', '1',  '}',  0xff, 0xff, 0xff, 0xff, /* NULL */
+                                         0,   0,   0,    3,    1,    '[',  ']'};
+    ck_assert_int_eq(len, (int)sizeof want);
+    ck_assert_mem_eq(b, want, sizeof want);
+    free(b);
+
+    b = lr_pg_jsonb_array_binary(items, 0, &len); /* empty: no NULLs, no elements */
+    static const unsigned char empty[] = {0,    0,    0, 1, 0, 0, 0, 0, 0, 0,
+                                          0x0e, 0xda, 0, 0, 0, 0, 0, 0, 0, 1};
+    ck_assert_int_eq(len, (int)sizeof empty);
+    ck_assert_mem_eq(b, empty, sizeof empty);
+    free(b);
+}
+END_TEST
+
 Suite *pgarray_suite(void)
 {
     Suite *s = suite_create("db/pgarray");
@@ -56,6 +84,7 @@ Suite *pgarray_suite(void)
     tcase_add_test(tc, test_plain);
     tcase_add_test(tc, test_escaping);
     tcase_add_test(tc, test_nulls);
+    tcase_add_test(tc, test_jsonb_binary);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,17 @@
+-- The delivery workers' record of the rows their CRM took (db/outbox_store.c): all the
+-- deliveries a worker saw finish at once, in one statement, so that a busy worker
+-- writes one transaction per round of answers rather than one per delivery. Each entry
+-- is a row id, the attempt that was claimed (a row claimed again since, or changed by
+-- an operator, is not this attempt's and is left alone) and the HTTP status. Returns
+-- the ids recorded.
+CREATE OR REPLACE FUNCTION lr_outbox_delivered(p_id bigint[], p_attempts integer[],
+                                               p_status integer[])
+RETURNS SETOF bigint
+-- One probe of outbox_pkey per entry, whatever the statistics of a young outbox say.
+LANGUAGE sql SET enable_seqscan = off AS $$
+    UPDATE outbox o SET status = 'delivered', delivered_at = now(), last_status = u.st,
+           last_error = NULL, lease_until = NULL, updated_at = now()
+    FROM unnest(p_id, p_attempts, p_status) AS u(id, att, st)
+    WHERE o.id = u.id AND o.attempts = u.att AND o.status = 'pending'
+    RETURNING o.id
+$$;
