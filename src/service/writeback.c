@@ -322,11 +322,11 @@ static void wait_for(struct lr_writeback *wb, int ms)
     curl_multi_poll(wb->multi, extra.fd >= 0 ? &extra : NULL, extra.fd >= 0 ? 1 : 0, ms, &n);
 }
 
-/* A claim costs a transaction and a walk of the due rows: one per answer would cost
- * more than the delivery itself. So a claim waits until a quarter of the slots are
- * free, or none is busy, or CLAIM_GAP_MS have passed since the last one (a slow CRM
- * frees slots one by one). Answers: -1 no room, 0 claim now, else ms to wait. */
-#define CLAIM_GAP_MS 50
+/* A claim costs a transaction and a walk of the due rows, more than a delivery. So it
+ * waits until a quarter of the slots are free, or none is busy, or the poll is due (a
+ * new row still starts within a second); claiming 50 ms after the last claim as well
+ * made the worker fall behind (docs/performance.md). -1 no room, 0 now, else ms. */
+#define CLAIM_GAP_MS POLL_MS
 static int claim_wait_ms(const struct lr_writeback *wb, int64_t since_last)
 {
     unsigned room = wb->concurrency - wb->inflight;
