@@ -31,6 +31,7 @@ void lr_stats_window_parse(const char *since, const char *until, struct lr_stats
 struct lr_series_query {
     struct lr_stats_window window; /* both ends set once parsed */
     const char *bucket;            /* "hour" or "day" */
+    const char *interval;          /* the bucket as a PostgreSQL interval */
     int64_t width;                 /* the bucket's length in microseconds */
     int64_t buckets;               /* how many the answer holds */
 };

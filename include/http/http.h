@@ -52,6 +52,9 @@ void lr_req_assign_id(struct lr_request *req);
 /* Header and query parameter look-ups; NULL when absent. */
 const char *lr_req_header(const struct lr_request *req, const char *name);
 const char *lr_req_query(const struct lr_request *req, const char *name);
+/* The credentials of "Authorization: Bearer <token>" (scheme case-insensitive); NULL
+ * without that header or scheme, "" for an empty token. */
+const char *lr_req_bearer(const struct lr_request *req);
 /* Whether a Content-Type value names the media type `type` (case-insensitive, parameters
  * such as charset allowed); false for NULL. */
 bool lr_media_type_is(const char *content_type, const char *type);

@@ -67,8 +67,8 @@ BEGIN
                a.subject, a.sid, a.before, a.after || coalesce(a.decision, '{}'::jsonb)
         FROM a ORDER BY a.ord
     )
-    SELECT array_agg(i.seq ORDER BY i.seq), array_agg(i.subject ORDER BY i.seq),
-           array_agg(i.subject_id ORDER BY i.seq)
+    -- Unsorted: the arrays line up row for row, and the outbox insert orders by seq.
+    SELECT array_agg(i.seq), array_agg(i.subject), array_agg(i.subject_id)
     INTO v_seq, v_subject, v_subject_id
     FROM ins_assignment i
     WHERE v_dest IS NOT NULL AND (v_dest = 'webhook' OR i.rep_id IS NOT NULL);

@@ -5,7 +5,6 @@
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "api/problem.h"
 #include "db/tokens_store.h"
@@ -69,8 +68,8 @@ enum lr_db_status lr_token_lookup(struct lr_db_conn *c, const char *token, enum 
 void lr_authenticate(struct lr_app *app, struct lr_request *req, struct lr_response *resp,
                      enum lr_role needed)
 {
-    const char *h = lr_req_header(req, "Authorization");
-    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0') {
+    const char *token = lr_req_bearer(req);
+    if (token == NULL || token[0] == '\0') {
         lr_problem_answer(resp, LR_PROBLEM_UNAUTHORIZED, "send Authorization: Bearer <token>",
                           NULL);
         return;
@@ -79,7 +78,7 @@ void lr_authenticate(struct lr_app *app, struct lr_request *req, struct lr_respo
     enum lr_db_status s = lr_db_acquire(app->pool, &c);
     char name[128] = "";
     if (s == LR_DB_OK) {
-        s = lr_token_lookup(c, h + 7, &req->role, name, sizeof name);
+        s = lr_token_lookup(c, token, &req->role, name, sizeof name);
         lr_db_release(app->pool, c);
     }
     if (s != LR_DB_OK) {

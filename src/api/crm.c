@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api/event_input.h"
 #include "api/observe.h"
@@ -18,6 +17,7 @@
 #include "db/crm_store.h"
 #include "service/lead.h"
 #include "service/opportunity.h"
+#include "util/time.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/money.h"
@@ -156,9 +156,7 @@ enum lr_db_status lr_crm_prepare(struct lr_app *app, enum lr_crm crm, struct lr_
     enum lr_db_status s = decide_types(app, items, n);
     if (s != LR_DB_OK)
         return s;
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    int64_t now_usec = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+    int64_t now_usec = lr_now_usec();
     for (size_t i = 0; i < n; i++) {
         struct lr_crm_item *it = &items[i];
         char ts[LR_RFC3339_UTC_SIZE];

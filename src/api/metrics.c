@@ -5,7 +5,6 @@
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <strings.h>
 
 #include "api/api.h"
 #include "api/crm.h"
@@ -44,9 +43,8 @@ void lr_api_metrics(struct lr_app *app, struct lr_request *req, struct lr_respon
     /* Not an API token: a scraper holds one static secret, and a database that is down
      * must not take the page that says so down with it. */
     if (app->cfg.metrics_token[0] != '\0') {
-        const char *h = lr_req_header(req, "Authorization");
-        if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 ||
-            !lr_crm_secret_equal(h + 7, app->cfg.metrics_token)) {
+        const char *token = lr_req_bearer(req);
+        if (token == NULL || !lr_crm_secret_equal(token, app->cfg.metrics_token)) {
             lr_problem_answer(resp, LR_PROBLEM_UNAUTHORIZED,
                               "send Authorization: Bearer <metrics_token>", NULL);
             return;

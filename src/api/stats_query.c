@@ -56,19 +56,20 @@ void lr_series_query_parse(const char *since, const char *until, const char *buc
     size_t before = json_array_size(errors);
     struct lr_stats_window *w = &q->window;
     lr_stats_window_parse(since, until, w, errors);
-    bool bad_bound = json_array_size(errors) != before;
-    if (!w->has_since && (since == NULL || *since == '\0'))
+    if (since == NULL || *since == '\0')
         lr_json_field_error(errors, "since", "is required: the start of the series (RFC 3339)");
     if (bucket == NULL || *bucket == '\0' || strcmp(bucket, "day") == 0) {
         q->bucket = "day";
+        q->interval = "24 hours";
         q->width = LR_USEC_PER_DAY;
     } else if (strcmp(bucket, "hour") == 0) {
         q->bucket = "hour";
+        q->interval = "1 hour";
         q->width = LR_USEC_PER_HOUR;
     } else {
         lr_json_field_error(errors, "bucket", "must be hour or day");
     }
-    if (json_array_size(errors) != before || bad_bound)
+    if (json_array_size(errors) != before)
         return;
     if (!w->has_until) {
         w->until = now_usec;

@@ -22,21 +22,20 @@
  * is one argv element, so that element would name the wrong thing). */
 static void say_refused(const char *cmd, const char *arg, int ch)
 {
-    const char *see = cmd[0] ? cmd : "";
+    const char *sp = cmd[0] ? " " : "";
+    const char *what = ch == ':' ? "missing a value for" : "unknown option";
     if (strncmp(arg, "--", 2) == 0) {
         int len = (int)strcspn(arg, "=");
-        const char *sp = see[0] ? " " : "";
         if (ch == '?' && optopt != 0 && arg[len] == '=')
             fprintf(stderr, "leadrouter%s%s: '%.*s' takes no value (see leadrouter%s%s --help)\n",
-                    sp, see, len, arg, sp, see);
+                    sp, cmd, len, arg, sp, cmd);
         else
-            fprintf(stderr, "leadrouter%s%s: %s '%.*s' (see leadrouter%s%s --help)\n", sp, see,
-                    ch == ':' ? "missing a value for" : "unknown option", len, arg, sp, see);
+            fprintf(stderr, "leadrouter%s%s: %s '%.*s' (see leadrouter%s%s --help)\n", sp, cmd,
+                    what, len, arg, sp, cmd);
         return;
     }
-    fprintf(stderr, "leadrouter%s%s: %s '-%c' (see leadrouter%s%s --help)\n", see[0] ? " " : "",
-            see, ch == ':' ? "missing a value for" : "unknown option",
-            optopt > 0 && optopt < 256 ? optopt : '?', see[0] ? " " : "", see);
+    fprintf(stderr, "leadrouter%s%s: %s '-%c' (see leadrouter%s%s --help)\n", sp, cmd, what,
+            optopt > 0 && optopt < 256 ? optopt : '?', sp, cmd);
 }
 
 /* --help anywhere before "--" wins, even where getopt would take it as a value. */

@@ -247,10 +247,8 @@ enum lr_db_status lr_outbox_record(struct lr_db_conn *c, struct lr_outbox_outcom
 {
     struct record_job job = {o, n, {NULL, NULL, NULL}};
     size_t ndelivered = 0;
-    for (size_t i = 0; i < n; i++) {
-        o[i].result = LR_DB_NOT_FOUND;
+    for (size_t i = 0; i < n; i++)
         ndelivered += o[i].verdict == LR_OUTBOX_DELIVERED;
-    }
     enum lr_db_status s = LR_DB_OK;
     if (ndelivered > 0 && delivered_arrays(&job, ndelivered) != 0)
         s = LR_DB_ERROR;

@@ -20,6 +20,12 @@ const char *lr_req_query(const struct lr_request *req, const char *name)
                                        name);
 }
 
+const char *lr_req_bearer(const struct lr_request *req)
+{
+    const char *h = lr_req_header(req, "Authorization");
+    return h != NULL && strncasecmp(h, "Bearer ", 7) == 0 ? h + 7 : NULL;
+}
+
 struct each_query {
     bool (*fn)(void *arg, const char *key, const char *value);
     void *arg;

@@ -57,9 +57,8 @@ static enum MHD_Result send_response(struct server *srv, struct MHD_Connection *
     void *data = resp->body          ? resp->body
                  : resp->static_body ? (void *)(uintptr_t)resp->static_body
                                      : (void *)"";
-    size_t len = resp->body || resp->static_body ? resp->body_len : 0;
     struct MHD_Response *r = MHD_create_response_from_buffer(
-        len, data, resp->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+        resp->body_len, data, resp->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (r == NULL) {
         free(resp->body);
         return MHD_NO;

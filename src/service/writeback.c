@@ -16,7 +16,6 @@
 #include "db/outbox_store.h"
 #include "util/log.h"
 
-#define ERROR_KEEP LR_OUTBOX_ERROR_KEEP
 /* The poll that finds rows whose retry came due, or that a missed NOTIFY left. */
 #define POLL_MS 1000
 #define MAX_SCHEDULE 32
@@ -150,9 +149,9 @@ static void record(struct lr_writeback *wb, const struct lr_outbox_row *row,
                json_pack("{s:I, s:i, s:i, s:s, s:f}", "outbox_id", (json_int_t)row->id, "status",
                          status, "attempts", row->attempts, "error", error, "after_first_sec",
                          v->after_first_sec));
-    struct lr_outbox_outcome o = {LR_OUTBOX_DEAD, row->id, row->attempts, status, error, 0, 0,
-                                  LR_DB_OK};
-    o.after_first_sec = v->after_first_sec, o.not_before_sec = v->not_before_sec;
+    struct lr_outbox_outcome o = {
+        LR_OUTBOX_DEAD,     row->id,           row->attempts, status, error,
+        v->after_first_sec, v->not_before_sec, LR_DB_OK};
     if (v->outcome != LR_WB_DEAD)
         o.verdict = v->outcome == LR_WB_DELIVERED ? LR_OUTBOX_DELIVERED : LR_OUTBOX_RETRY;
     if (!lr_outbox_batch_add(&wb->done, &o)) {
@@ -291,7 +290,7 @@ static unsigned harvest(struct lr_writeback *wb)
         long status = 0;
         if (rc == CURLE_OK)
             curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
-        char error[ERROR_KEEP + 1];
+        char error[LR_OUTBOX_ERROR_KEEP + 1];
         const char *detail = f->curl_error[0] ? f->curl_error : curl_easy_strerror(rc);
         if (rc == CURLE_OPERATION_TIMEDOUT)
             snprintf(error, sizeof error, "timeout: no complete answer within %u s (%s)",

@@ -60,6 +60,13 @@ static void civil_from_days(int64_t z, int *y, int *m, int *d)
 #define RFC3339_MIN_USEC (days_from_civil(1, 1, 1) * USEC_PER_DAY)
 #define RFC3339_MAX_USEC (days_from_civil(10000, 1, 1) * USEC_PER_DAY - 1)
 
+int64_t lr_now_usec(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+}
+
 int lr_rfc3339_parse(const char *s, int64_t *usec)
 {
     int Y, M, D, h, m, sec;
