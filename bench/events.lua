@@ -5,6 +5,16 @@
 -- or lead id repeats; if a thread runs out it starts over (replays, answered 200) and
 -- counts them in "exhausted", which the report flags.
 
+-- BENCH_PAUSE_MS (bench/run.sh sets it from BENCH_RATE): each connection waits this long
+-- before each request, which holds the offered load near a fixed rate below saturation.
+-- wrk looks for delay() when it loads the script, so it is defined here or not at all.
+local pause = tonumber(os.getenv("BENCH_PAUSE_MS") or "")
+if pause and pause > 0 then
+    function delay()
+        return pause
+    end
+end
+
 local threads = {}
 local next_tid = 0
 

@@ -41,11 +41,13 @@ def parse(path):
                 w["created_201"] = int(parts[3])
                 r["service"][c] = w
             elif k == "cost":
-                c, leads, wal, rows, ticks, hz = (int(x) for x in parts[1:7])
+                c, leads, wal, rows, ticks, total, hz = (int(x) for x in parts[1:8])
                 r["cost"][c] = {
                     "wal_bytes_per_lead": round(wal / leads) if leads else None,
                     "rows_per_lead": round(rows / leads, 2) if leads else None,
                     "writer_cpu_ms_per_lead": round(1000.0 * ticks / hz / leads, 3)
+                    if leads else None,
+                    "leadrouter_cpu_ms_per_lead": round(1000.0 * total / hz / leads, 3)
                     if leads else None}
             elif k == "writeback":
                 c, secs, pending, dead, delivered = (int(x) for x in parts[1:6])
@@ -135,25 +137,28 @@ def main(src, dst):
         "elapsed_seconds": int(r.get("elapsed_seconds", "0") or 0),
     }
     if "sink" in r:
-        out["writeback"] = {"destination": "webhook", "sink_requests": int(r["sink"] or 0),
+        out["writeback"] = {"destination": r.get("writeback_destination", "webhook"),
+                            "sink_requests": int(r["sink"] or 0),
                             "assignments": int(r.get("outbox_assignments", "0") or 0)}
     with open(dst, "w") as f:
         json.dump(out, f, indent=2)
         f.write("\n")
 
     line = ("+-------+----------+--------+--------+--------+--------+-------+-------+------+"
-            "--------+")
+            "--------+--------+")
     print(line)
-    print("| conns | routed/s | p50 ms | p90 ms | p99 ms | errors | ratio | WAL B | rows | writer |")
-    print("|       |          |        |        |        |        |       | /lead | /lead| ms/lead|")
+    print("| conns | routed/s | p50 ms | p90 ms | p99 ms | errors | ratio | WAL B | rows | writer |"
+          " all    |")
+    print("|       |          |        |        |        |        |       | /lead | /lead| ms/lead|"
+          " ms/lead|")
     print(line)
     for x in runs:
-        print("| %5d | %8.1f | %6.2f | %6.2f | %6.2f | %6d | %5s | %5s | %4s | %6s |" % (
+        print("| %5d | %8.1f | %6.2f | %6.2f | %6.2f | %6d | %5s | %5s | %4s | %6s | %6s |" % (
             x["connections"], x["routed_per_second"], x["p50_ms"], x["p90_ms"], x["p99_ms"],
             x["errors"],
             "%.2f" % x["ratio_to_baseline"] if x["ratio_to_baseline"] is not None else "-",
             x.get("wal_bytes_per_lead", "-"), x.get("rows_per_lead", "-"),
-            x.get("writer_cpu_ms_per_lead", "-")))
+            x.get("writer_cpu_ms_per_lead", "-"), x.get("leadrouter_cpu_ms_per_lead", "-")))
     print(line)
     for b in out["baseline"]:
         print("baseline %s (pgbench, bench/baseline_min.sql, one lead per transaction): %d "
@@ -186,9 +191,9 @@ def main(src, dst):
     if "writeback" in out:
         wb = out["writeback"]
         last = runs[-1].get("writeback", {}) if runs else {}
-        print("write-back (webhook to a local CRM answering 200): %d assignments, %d delivered, "
+        print("write-back (%s to a local CRM answering 200): %d outbox rows, %d delivered, "
               "%d requests received, %d pending, %d dead; drained within %s s of each run" % (
-                  wb["assignments"], last.get("delivered_total", 0), wb["sink_requests"],
+                  wb["destination"], wb["assignments"], last.get("delivered_total", 0), wb["sink_requests"],
                   last.get("pending", 0), last.get("dead", 0),
                   "/".join(str(x["writeback"]["drain_seconds"]) for x in runs
                            if "writeback" in x)))

@@ -12,7 +12,8 @@
 #     lead.created events with random ids (bench/gen.py makes them: named accounts, free
 #     mail, unknown domains and about a fifth conflicting or missing signals that go to
 #     review; bench/events.lua sends each once), after an unmeasured warm-up; with the
-#     WAL bytes, rows written and the busiest backend's CPU (the write lane) per lead;
+#     WAL bytes, rows written, the busiest backend's CPU (the write lane) and leadrouter's
+#     CPU (the server process and its backends) per lead;
 #   - the baseline after;
 # then prints the table, also written to bench/results/latest.json (bench/report.py).
 # Everything it starts is stopped and its temporary folder removed on exit.
@@ -22,7 +23,13 @@
 # 100000), BENCH_WAL_PREWARM_MB (default 1536), BENCH_PG_SETTINGS ("name=value ..." for
 # PostgreSQL, for experiments), BENCH_WALDUMP=1 (pg_waldump --stats of each run),
 # BENCH_KEEP=1 (keep the temporary folder: logs, PostgreSQL data), LEADROUTER_* for the server (LEADROUTER_BATCH_MAX=1 turns group commit off).
-# BENCH_WRITEBACK=1: write-back on (SPEC 3.6), to a local healthy CRM (bench/sink.c,
+# BENCH_RATE=N: the measured runs offer about N requests a second (each connection
+# pauses connections/N seconds before each request; the real rate is a little lower and
+# is what the table shows): latency at a fixed load below saturation, for comparing two
+# configurations that saturate at different rates (write-back on and off).
+# BENCH_WRITEBACK=1 (or webhook; hubspot or salesforce for a CRM destination, which gets
+# the assignments that have a rep, unsigned, without publication of their ids): write-back
+# on (SPEC 3.6), to a local healthy CRM (bench/sink.c,
 # BENCH_SINK_BIN, built by `make bench`) that answers every request 200; after each run
 # the bench waits for the outbox to drain and the costs per lead include the deliveries.
 set -eu
@@ -93,10 +100,19 @@ if [ -n "${BENCH_WRITEBACK:-}" ]; then
     SINK_PORT=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     "$SINK" "$SINK_PORT" >"$tmp/sink.out" 2>&1 &
     sink_pid=$!
-    export LEADROUTER_WRITEBACK=webhook
-    export LEADROUTER_WRITEBACK_URL="http://127.0.0.1:$SINK_PORT/leadrouter/assignments"
-    LEADROUTER_WRITEBACK_SECRET="whsec_$("$PYTHON" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')"
-    export LEADROUTER_WRITEBACK_SECRET
+    case "$BENCH_WRITEBACK" in
+    hubspot | salesforce) # a CRM: the owner of every assignment that has a rep
+        export LEADROUTER_WRITEBACK="$BENCH_WRITEBACK"
+        export LEADROUTER_WRITEBACK_URL="http://127.0.0.1:$SINK_PORT"
+        export LEADROUTER_WRITEBACK_TOKEN=bench-token
+        ;;
+    *) # 1 or webhook: every assignment, signed
+        export LEADROUTER_WRITEBACK=webhook
+        export LEADROUTER_WRITEBACK_URL="http://127.0.0.1:$SINK_PORT/leadrouter/assignments"
+        LEADROUTER_WRITEBACK_SECRET="whsec_$("$PYTHON" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')"
+        export LEADROUTER_WRITEBACK_SECRET
+        ;;
+    esac
 fi
 "$BIN" serve >"$tmp/server.log" 2>&1 &
 srv_pid=$!
@@ -180,11 +196,14 @@ pgbench_run() { # NAME SCRIPT CLIENTS
     failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$tmp/pgbench-$1-$3.txt")
     record "baseline $1 $3 ${tps:-0} ${lat:-0} ${failed:-0}"
 }
-# The busiest leadrouter backend's CPU ticks since it started ("pid ticks" per line).
+# CPU ticks since it started of each leadrouter backend and of the server process (all
+# its threads, the delivery worker's too): "pid ticks" per line, the server's pid as
+# "srv". The sink and wrk stand for the CRM and the senders, and are left out.
 backend_cpu() {
     for pid in $(sql "SELECT pid FROM pg_stat_activity WHERE application_name = 'leadrouter'"); do
         [ -r "/proc/$pid/stat" ] && awk -v p="$pid" '{print p, $14 + $15}' "/proc/$pid/stat"
     done
+    awk '{print "srv", $14 + $15}' "/proc/$srv_pid/stat"
 }
 written_rows() {
     sql "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables
@@ -208,9 +227,11 @@ for c in $CONNECTIONS; do
     wal_before=$(sql "SELECT pg_current_wal_lsn()")
     rows_before=$(written_rows)
     backend_cpu >"$tmp/cpu-before"
-    say "service: wrk, $c connections, ${SECONDS_RUN}s"
+    say "service: wrk, $c connections, ${SECONDS_RUN}s${BENCH_RATE:+, about $BENCH_RATE requests/s offered}"
+    [ -z "${BENCH_RATE:-}" ] || export BENCH_PAUSE_MS=$((c * 1000 / BENCH_RATE))
     wrk -t2 -c"$c" -d"${SECONDS_RUN}s" --timeout 10s -s bench/events.lua "$URL" -- \
         "$tmp/events-$tag.txt" 2 >"$tmp/wrk-$tag.txt" 2>&1 || { cat "$tmp/wrk-$tag.txt" >&2; exit 1; }
+    unset BENCH_PAUSE_MS
     rm -f "$tmp/events-$tag.txt"
     # Requests still in the server when wrk stopped commit a moment later.
     after=-1
@@ -243,7 +264,10 @@ for c in $CONNECTIONS; do
     backend_cpu >"$tmp/cpu-after"
     sleep 1.5 # table statistics reach pg_stat_user_tables within a second of a commit
     rows=$(($(written_rows) - rows_before))
-    cpu_ticks=$(awk 'NR == FNR {b[$1] = $2; next} ($1 in b) && $2 - b[$1] > m {m = $2 - b[$1]} END {print m + 0}' \
+    # The busiest backend (the write lane), and leadrouter as a whole: the server and
+    # every backend that served it throughout the run.
+    cpu_ticks=$(awk 'NR == FNR {b[$1] = $2; next} ($1 in b) {d = $2 - b[$1]; t += d}
+                     ($1 in b) && $1 != "srv" && d > m {m = d} END {print m + 0, t + 0}' \
         "$tmp/cpu-before" "$tmp/cpu-after")
     record "cost $c $((after - before)) ${wal%.*} $rows $cpu_ticks $CLK_TCK"
 done
@@ -265,7 +289,8 @@ if [ -n "$sink_pid" ]; then
     wait "$sink_pid" || true
     sink_pid=""
     record "sink $(sed -n 's/^requests \([0-9]*\) .*/\1/p' "$tmp/sink.out")"
-    record "outbox_assignments $(sql "SELECT count(*) FROM assignments")"
+    record "outbox_assignments $(sql "SELECT count(*) FROM outbox")"
+    record "writeback_destination $LEADROUTER_WRITEBACK"
 fi
 record "server_warnings $(grep -cE '"level": ?"(warn|error)"' "$tmp/server.log" || true)"
 record "elapsed_seconds $(($(date +%s) - started))"

@@ -4,6 +4,8 @@
 #   pgtmp.sh stop DIR             -> stops it (DIR is kept; remove it yourself)
 # initdb and pg_ctl refuse to run as root, so as root the cluster runs as `postgres`.
 # fsync is off unless "durable" is given (tests only need a throwaway copy).
+# PGTMP_OPTS: more server options, e.g. "-c shared_preload_libraries=pg_stat_statements"
+# to see what each statement of a bench run cost (docs/performance.md).
 set -euo pipefail
 PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 cmd=${1:?start or stop}
@@ -41,6 +43,7 @@ start)
         else
             opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         fi
+        opts="$opts ${PGTMP_OPTS:-}"
         if as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w -t 60 start >/dev/null; then
             started=1
             break

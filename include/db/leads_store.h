@@ -53,15 +53,28 @@ struct lr_lead_result {
     bool busy;
 };
 
+/* The outbox rows a committed batch handed to this replica's delivery worker (a lane
+ * whose session sets leadrouter.writeback_handoff, lr_write_assignments): ids[0..n),
+ * owned; free with lr_lead_handoff_clear (safe on a zeroed one). */
+struct lr_lead_handoff {
+    int64_t *ids;
+    size_t n;
+};
+void lr_lead_handoff_clear(struct lr_lead_handoff *h);
+
 /* Commits n leads in one transaction (lr_commit_leads, migrations/0004): group commit.
  * The leads may repeat webhook-ids and lead ids; each gets the answer it would have
  * had alone, in the order given. wait false: a lead whose queue's turn is locked by
  * another transaction comes back busy instead of making the whole batch wait. On
  * LR_DB_OK every out[i] is set; otherwise out[] holds nothing to free and nothing was
  * written, unless memory ran out while reading the answers of a committed batch (a
- * retry then gets the stored answers). */
+ * retry then gets the stored answers). hand_off false: this batch hands nothing over
+ * (the worker has enough waiting), even on a session that asks for the hand-off. On
+ * LR_DB_OK *handoff holds the rows handed over (none when out of memory: those wait out
+ * their lease, then any worker claims them). */
 enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_write *const *w,
-                                  size_t n, bool wait, struct lr_lead_result *out);
+                                  size_t n, bool wait, bool hand_off, struct lr_lead_result *out,
+                                  struct lr_lead_handoff *handoff);
 
 /* The lead with its decision and assignment history as JSON text; LR_DB_NOT_FOUND. */
 enum lr_db_status lr_lead_get_json(struct lr_db_conn *c, const char *id, char **json);

@@ -21,6 +21,11 @@ struct lr_db_limits {
      * lead lanes, whose few statements run thousands of times a second and whose plans
      * are probes by key, the same whatever the parameters. */
     bool generic_plans;
+    /* Seconds, 0: none. Set as leadrouter.writeback_handoff on the lead lanes of a
+     * replica whose delivery worker runs: their new outbox rows are written leased to
+     * it and handed to it at commit (lr_write_assignments). Only sessions whose every
+     * outbox row reaches the worker may set it: any other waits out its lease. */
+    unsigned handoff_lease_sec;
 };
 
 /* What CLI commands get: migrations may run for as long as they need. */
@@ -60,7 +65,7 @@ struct lr_db_params {
 void lr_db_params_build(struct lr_db_params *p, const char *conninfo, const struct lr_db_limits *l);
 
 /* The statement that sets a new session up: UTC timestamps and, for serving
- * connections, statement_timeout and leadrouter.writeback. -1 when it does not fit in
+ * connections, statement_timeout, leadrouter.writeback and the hand-off. -1 when it does not fit in
  * len, or writeback is none of "", none, webhook, hubspot, salesforce, pipedrive. */
 int lr_db_session_sql(const struct lr_db_limits *l, char *out, size_t len);
 

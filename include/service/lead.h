@@ -13,10 +13,13 @@
 /* How many lanes the lead path's batcher needs (lr_batcher_new). */
 unsigned lr_lead_lanes(void);
 
+struct lr_writeback;
+
 /* Routes one lead: through batcher when there is one, else alone on a connection of
- * pool. batch_sizes (may be NULL) observes the size of each commit the lead is part of. */
+ * pool. batch_sizes (may be NULL) observes the size of each commit the lead is part of;
+ * writeback (may be NULL) takes the outbox rows its commit hands over. */
 void lr_service_lead(struct lr_db_pool *pool, struct lr_batcher *batcher,
-                     struct lr_histogram *batch_sizes, const struct lr_envelope *env,
-                     struct lr_event_outcome *out);
+                     struct lr_histogram *batch_sizes, struct lr_writeback *writeback,
+                     const struct lr_envelope *env, struct lr_event_outcome *out);
 
 #endif

@@ -6,6 +6,7 @@
 #ifndef LR_SERVICE_WRITEBACK_H
 #define LR_SERVICE_WRITEBACK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,15 @@ struct lr_writeback;
 int lr_writeback_start(const struct lr_config *cfg, const char *conninfo,
                        const struct lr_db_limits *limits, struct lr_writeback **out, char *err,
                        size_t errlen);
+
+/* Whether the worker takes more handed-over rows now: false while it has several rounds
+ * waiting (it is behind; the next batch leaves its rows to claims, which any replica
+ * makes, rather than queue them here under a lease). True without a worker. */
+bool lr_writeback_handoff_room(const struct lr_writeback *wb);
+
+/* Takes outbox rows ids[0..n) that a lead lane wrote leased to this worker (the batch
+ * has committed) and wakes the worker. Called from any thread; wb NULL: nothing. */
+void lr_writeback_handoff(struct lr_writeback *wb, const int64_t *ids, size_t n);
 
 /* Stops claiming, waits for the requests in flight for at most writeback_timeout_sec
  * (+ 1 s) and records their outcomes; a request still running then is abandoned and its

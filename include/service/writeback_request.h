@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config/config.h"
 #include "db/outbox_store.h"
 #include "util/webhook.h"
 
@@ -129,5 +130,11 @@ size_t lr_wb_answer_header(char *data, size_t size, size_t nmemb, void *answer);
 
 /* Whether a setting can go into a header as it is: printable, no CR or LF. */
 bool lr_wb_header_safe(const char *value);
+
+/* The settings a worker starts with, checked: 1 for writeback none (or empty: no
+ * worker); 0 with *dest set; -1 with err saying what is wrong (an unknown destination,
+ * a lease not above the timeout, a CRM token with control characters). */
+int lr_wb_settings_check(const struct lr_config *cfg, enum lr_wb_destination *dest, char *err,
+                         size_t errlen);
 
 #endif

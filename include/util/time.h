@@ -8,6 +8,9 @@
 void lr_rfc3339_now(char *out);
 /* The wall clock in microseconds since the epoch. */
 int64_t lr_now_usec(void);
+/* CLOCK_MONOTONIC in microseconds: for intervals, which must not move with the wall
+ * clock. */
+int64_t lr_now_mono_usec(void);
 /* Parses RFC 3339 (Z or an offset up to +-15:59, optional fraction, digits past the
  * microsecond dropped) to microseconds since the epoch. Returns -1 for anything
  * PostgreSQL's timestamptz would refuse and for instants outside 0001-01-01T00:00:00Z ..

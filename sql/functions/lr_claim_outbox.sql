@@ -16,7 +16,12 @@
 CREATE OR REPLACE FUNCTION lr_claim_outbox(p_destination text, p_max integer,
                                            p_lease_sec integer)
 RETURNS SETOF bigint
-LANGUAGE sql SET enable_sort = off AS $$
+-- PL/pgSQL so that the session keeps the plan: as a LANGUAGE sql function with a SET
+-- clause (never inlined) it was planned at every call, which cost 0.5 ms, ten times the
+-- walk itself, on the claims of a busy worker that found nothing.
+LANGUAGE plpgsql SET enable_sort = off AS $$
+BEGIN
+    RETURN QUERY
     WITH due AS (
         SELECT o.id FROM outbox o
         WHERE o.status = 'pending' AND o.destination = p_destination
@@ -34,5 +39,6 @@ LANGUAGE sql SET enable_sort = off AS $$
            first_attempt_at = CASE WHEN o.attempts = 0 THEN now() ELSE o.first_attempt_at END,
            updated_at = now()
     WHERE o.id = ANY (ARRAY(SELECT due.id FROM due))
-    RETURNING o.id
+    RETURNING o.id;
+END
 $$;

@@ -24,6 +24,7 @@
 --   -2: only when p_wait is false: another transaction holds the turn of the lead's
 --       queue, so nothing was written for it; the caller sends it again with p_wait.
 --       A batch thus never waits for one busy queue while its other leads could go.
+--   0 (ord 0, after the others): the outbox rows handed to this replica's worker.
 -- Arrays are parallel, one entry per lead; p_mode is round_robin, rep or none;
 -- p_rep_id is the rep for mode rep; p_decision is the decision without rep_id and
 -- review_id, which are added here.
@@ -217,5 +218,12 @@ BEGIN
     LEFT JOIN first_ans fa ON fa.ord = wf.ord
     LEFT JOIN inp first_inp ON first_inp.ord = wf.ord
     ORDER BY inp.ord;
+    -- The outbox rows this batch handed to the replica's own worker (hand-off,
+    -- lr_write_assignments): one more row, ord 0, status 0, body '{id,...}'. Only a
+    -- session that asks for the hand-off gets it.
+    RETURN QUERY
+    SELECT 0, 0, h.ids
+    FROM (SELECT nullif(current_setting('leadrouter.handoff', true), '') AS ids) AS h
+    WHERE h.ids IS NOT NULL;
 END
 $$;

@@ -7,11 +7,18 @@
 CREATE OR REPLACE FUNCTION lr_outbox_delivered(p_id bigint[], p_attempts integer[],
                                                p_status integer[])
 RETURNS SETOF bigint
--- One probe of outbox_pkey per entry, whatever the statistics of a young outbox say.
-LANGUAGE sql SET enable_seqscan = off AS $$
+-- One probe of outbox_pkey per entry, whatever the statistics of a young outbox say:
+-- PL/pgSQL keeps the plan for the session (lr_claim_outbox says why), and a hash or
+-- merge join planned while the outbox was small would read all of it at every round
+-- once it had grown.
+LANGUAGE plpgsql SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off
+AS $$
+BEGIN
+    RETURN QUERY
     UPDATE outbox o SET status = 'delivered', delivered_at = now(), last_status = u.st,
            last_error = NULL, lease_until = NULL, updated_at = now()
     FROM unnest(p_id, p_attempts, p_status) AS u(id, att, st)
     WHERE o.id = u.id AND o.attempts = u.att AND o.status = 'pending'
-    RETURNING o.id
+    RETURNING o.id;
+END
 $$;

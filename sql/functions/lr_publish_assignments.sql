@@ -4,10 +4,12 @@
 -- transaction committed late. Returns the number of rows published now.
 --
 -- Its plans are made once per session, often while assignments is still small: no
--- sequential scan, so that none of them reads the whole table once it has grown (the
--- write-back worker publishes at every claim).
+-- sequential scan, and no hash or merge join (whose other side would be a scan of all
+-- of assignments_pkey), so that none of them reads the whole table once it has grown
+-- (the write-back worker publishes at every round of deliveries).
 CREATE OR REPLACE FUNCTION lr_publish_assignments() RETURNS bigint
-LANGUAGE plpgsql SET enable_seqscan = off AS $$
+LANGUAGE plpgsql SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off
+AS $$
 DECLARE
     v_base bigint;
     v_count bigint;

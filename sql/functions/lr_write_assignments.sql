@@ -26,6 +26,17 @@
 -- makes the new row wait for it. Two entries of one subject in one call both stay
 -- pending and go in order. A NOTIFY on leadrouter_outbox wakes the delivery workers at
 -- commit. Unset, '' or 'none': no outbox row, no NOTIFY.
+--
+-- Hand-off (docs/writeback.md): a session whose leadrouter.writeback_handoff holds a
+-- lease in seconds (the lead write lane of a replica whose worker runs) takes its new
+-- rows on the spot instead of leaving them for a claim: a row whose subject has no
+-- other entry in this call and no pending row yet is written leased for that long,
+-- its first attempt counted, and its id is appended to the transaction's
+-- leadrouter.handoff ('{id,...}'), which lr_commit_leads hands back to the replica's
+-- worker. The worker then needs no claim (a walk of the due rows, a lock and an update
+-- per row) for the rows of its own writes; a row it cannot send in time is claimed by
+-- any replica once the lease has passed, as after a crash. With every new row taken
+-- there is nobody to wake, so no NOTIFY.
 CREATE OR REPLACE FUNCTION lr_write_assignments(
     p_subject text[], p_subject_id text[], p_queue text[], p_rep_id text[],
     p_previous_rep_id text[], p_reason text[], p_rules_version bigint[], p_actor text[],
@@ -37,7 +48,9 @@ RETURNS integer
 LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
     v_dest text := nullif(nullif(current_setting('leadrouter.writeback', true), ''), 'none');
+    v_lease integer := nullif(current_setting('leadrouter.writeback_handoff', true), '')::integer;
     v_queued integer;
+    v_taken bigint[];
     v_seq bigint[];
     v_subject text[];
     v_subject_id text[];
@@ -77,34 +90,52 @@ BEGIN
     IF v_seq IS NULL THEN
         RETURN coalesce(cardinality(p_subject_id), 0);
     END IF;
-    WITH ins_outbox AS (
-        INSERT INTO outbox (assignment_seq, subject, subject_id, destination)
-        SELECT u.seq, u.subject, u.sid, v_dest
+    -- The subjects' older pending rows, found by one probe of outbox_subject per new row
+    -- (a LATERAL, so a parameterised scan: as a plain subquery it was hashed, which read
+    -- every pending row for each batch, and a CRM outage makes them many). They decide
+    -- the hand-off (take: the condition above) and what is superseded. The statement's
+    -- snapshot does not see the rows it inserts.
+    WITH n AS (
+        SELECT u.seq, u.subject, u.sid, old.ids,
+               v_lease > 0 AND old.ids IS NULL
+               AND count(*) OVER (PARTITION BY u.subject, u.sid) = 1 AS take
         FROM unnest(v_seq, v_subject, v_subject_id) AS u(seq, subject, sid)
-        ORDER BY u.seq
-        RETURNING outbox.subject, outbox.subject_id
+        CROSS JOIN LATERAL (SELECT array_agg(p.id) AS ids FROM outbox p
+                            WHERE p.subject = u.subject AND p.subject_id = u.sid
+                              AND p.status = 'pending') AS old
     ),
-    -- The statement's snapshot does not see the rows inserted just above. The older
-    -- rows are found by one probe of outbox_subject per new row (OFFSET 0 keeps the
-    -- LATERAL a parameterised scan, ARRAY() hands the ids to outbox_pkey): the plan
-    -- must never scan every pending row, which a CRM outage makes many. "Not final"
-    -- rather than status = 'pending' below, so that the partial indexes on pending rows
-    -- never look cheaper than outbox_pkey (stale statistics make them look tiny); a row
-    -- a claim leased meanwhile is rechecked after its lock and left alone.
+    ins_outbox AS (
+        INSERT INTO outbox (assignment_seq, subject, subject_id, destination, attempts,
+                            first_attempt_at, lease_until)
+        SELECT n.seq, n.subject, n.sid, v_dest, CASE WHEN n.take THEN 1 ELSE 0 END,
+               CASE WHEN n.take THEN now() END,
+               CASE WHEN n.take THEN now() + make_interval(secs => v_lease) END
+        FROM n ORDER BY n.seq
+        RETURNING outbox.id, outbox.lease_until IS NOT NULL AS taken
+    ),
+    -- ARRAY() hands the ids to outbox_pkey. "Not final" rather than status = 'pending'
+    -- below, so that the partial indexes on pending rows never look cheaper than
+    -- outbox_pkey (stale statistics make them look tiny); a row a claim leased meanwhile
+    -- is rechecked after its lock and left alone.
     superseded AS (
         UPDATE outbox o SET status = 'superseded', updated_at = now()
-        WHERE o.id = ANY (ARRAY(
-                  SELECT old.id FROM ins_outbox n
-                  CROSS JOIN LATERAL (
-                      SELECT p.id FROM outbox p
-                      WHERE p.subject = n.subject AND p.subject_id = n.subject_id
-                        AND p.status = 'pending'
-                      OFFSET 0) AS old))
+        WHERE o.id = ANY (ARRAY(SELECT unnest(n.ids) FROM n WHERE n.ids IS NOT NULL))
           AND o.status NOT IN ('delivered', 'dead', 'superseded') AND o.destination = v_dest
           AND (o.lease_until IS NULL OR o.lease_until <= now())
     )
-    SELECT count(*) INTO v_queued FROM ins_outbox;
-    PERFORM pg_notify('leadrouter_outbox', '');
+    SELECT count(*) FILTER (WHERE NOT i.taken), array_agg(i.id) FILTER (WHERE i.taken)
+    INTO v_queued, v_taken FROM ins_outbox i;
+    IF v_taken IS NOT NULL THEN
+        PERFORM set_config('leadrouter.handoff',
+                           '{' || concat_ws(',',
+                                            nullif(btrim(current_setting('leadrouter.handoff',
+                                                                         true), '{}'), ''),
+                                            array_to_string(v_taken, ',')) || '}',
+                           true);
+    END IF;
+    IF v_queued > 0 THEN
+        PERFORM pg_notify('leadrouter_outbox', '');
+    END IF;
     RETURN coalesce(cardinality(p_subject_id), 0);
 END
 $$;

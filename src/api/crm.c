@@ -207,8 +207,8 @@ static void *lead_main(void *arg)
 {
     struct lead_run *r = arg;
     lr_service_lead(r->app->pool, r->app->batcher,
-                    r->app->observe ? &r->app->observe->lead_batch : NULL, &r->it->env,
-                    &r->it->out);
+                    r->app->observe ? &r->app->observe->lead_batch : NULL, r->app->writeback,
+                    &r->it->env, &r->it->out);
     return NULL;
 }
 

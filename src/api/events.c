@@ -101,7 +101,7 @@ void lr_api_events_post(struct lr_app *app, struct lr_request *req, struct lr_re
     struct lr_event_outcome out;
     if (env.ev.type == LR_EVENT_LEAD_CREATED)
         lr_service_lead(app->pool, app->batcher, app->observe ? &app->observe->lead_batch : NULL,
-                        &env, &out);
+                        app->writeback, &env, &out);
     else
         lr_service_opportunity(app->pool, &env, &out);
     bool opportunity = env.ev.type != LR_EVENT_LEAD_CREATED;

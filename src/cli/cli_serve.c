@@ -14,6 +14,7 @@
 #include "service/batcher.h"
 #include "service/lead.h"
 #include "service/writeback.h"
+#include "service/writeback_handoff.h"
 #include "util/json.h"
 #include "util/log.h"
 
@@ -73,6 +74,9 @@ static int serve(const struct lr_config *cfg)
      * lanes run the same few statements all day: planned once per session. */
     struct lr_db_limits lane_limits = limits;
     lane_limits.generic_plans = true;
+    /* The lanes hand their new outbox rows to this replica's worker at commit: started
+     * below, or the server does not serve. */
+    lane_limits.handoff_lease_sec = lr_writeback_handoff_lease(cfg);
     if (cfg->batch_max > 1 &&
         (app.batcher = lr_batcher_new(cfg->database_url, &lane_limits, cfg->batch_max,
                                       lr_lead_lanes())) == NULL) {

@@ -5,6 +5,7 @@
 #include "db/assignments_store.h"
 #include "db/pgarray.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,14 +39,23 @@ static const struct lr_db_stmt LEAD_CONTEXTS = {
     4};
 
 /* One transaction for a whole batch; each event's data object is stored. */
+#define LEADS_COMMIT_ARGS                                                                          \
+    "$1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],"                           \
+    " (SELECT array_agg(u.b -> 'data' ORDER BY u.o)"                                               \
+    "    FROM unnest($6::jsonb[]) WITH ORDINALITY AS u(b, o)),"                                    \
+    " $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],"                \
+    " $13::jsonb[], $14::text[]"
 static const struct lr_db_stmt LEADS_COMMIT = {
     "leads_commit",
-    "SELECT ord, status, body FROM lr_commit_leads($1::text[], $2::text[], $3::text[],"
-    " $4::text[], $5::timestamptz[],"
-    " (SELECT array_agg(u.b -> 'data' ORDER BY u.o)"
-    "    FROM unnest($6::jsonb[]) WITH ORDINALITY AS u(b, o)),"
-    " $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],"
-    " $13::jsonb[], $14::text[], $15::boolean)",
+    "SELECT ord, status, body FROM lr_commit_leads(" LEADS_COMMIT_ARGS ", $15::boolean)", 15};
+/* The same without the hand-off, while the worker has enough waiting: the session's
+ * setting is cleared for this transaction first (the LATERAL reference orders it). */
+static const struct lr_db_stmt LEADS_COMMIT_NO_HANDOFF = {
+    "leads_commit_no_handoff",
+    "SELECT c.ord, c.status, c.body"
+    "  FROM (SELECT set_config('leadrouter.writeback_handoff', '', true)) AS h(off)"
+    "  CROSS JOIN LATERAL lr_commit_leads(" LEADS_COMMIT_ARGS ","
+    "                                     $15::boolean OR h.off IS NULL) AS c",
     15};
 
 static const struct lr_db_stmt LEAD_GET = {
@@ -181,10 +191,40 @@ static void lead_columns(const struct lr_lead_write *w, char *version, size_t vl
     col[COL_ACTOR] = w->actor;
 }
 
+void lr_lead_handoff_clear(struct lr_lead_handoff *h)
+{
+    free(h->ids);
+    h->ids = NULL;
+    h->n = 0;
+}
+
+/* '{id,id,...}' as lr_write_assignments writes it. Only bigints; false when the text
+ * is anything else or memory runs out. */
+static bool handoff_parse(const char *text, struct lr_lead_handoff *h)
+{
+    size_t cap = 1;
+    for (const char *p = text; p != NULL && *p; p++)
+        cap += *p == ',';
+    if (text == NULL || *text++ != '{' || (h->ids = calloc(cap, sizeof *h->ids)) == NULL)
+        return false;
+    while (*text != '}' && h->n < cap) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(text, &end, 10);
+        if (end == text || errno != 0 || v <= 0 || (*end != ',' && *end != '}'))
+            return false;
+        h->ids[h->n++] = (int64_t)v;
+        text = *end == ',' ? end + 1 : end;
+    }
+    return *text == '}' && text[1] == '\0';
+}
+
 enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_write *const *w,
-                                  size_t n, bool wait, struct lr_lead_result *out)
+                                  size_t n, bool wait, bool hand_off, struct lr_lead_result *out,
+                                  struct lr_lead_handoff *handoff)
 {
     memset(out, 0, n * sizeof *out);
+    lr_lead_handoff_clear(handoff);
     if (n == 0)
         return LR_DB_OK;
     /* Column-major: one text array per parameter. */
@@ -218,15 +258,20 @@ enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_wri
     }
     params[NCOLS] = wait ? "true" : "false";
     PGresult *r;
-    if ((s = lr_db_exec_formats(c, &LEADS_COMMIT, params, lengths, formats, &r)) != LR_DB_OK)
+    if ((s = lr_db_exec_formats(c, hand_off ? &LEADS_COMMIT : &LEADS_COMMIT_NO_HANDOFF, params,
+                                lengths, formats, &r)) != LR_DB_OK)
         goto out;
-    if ((size_t)PQntuples(r) != n) {
+    /* n answers, then the hand-off when there is one. */
+    size_t rows = (size_t)PQntuples(r);
+    if (rows != n && !(rows == n + 1 && lr_db_int(r, (int)n, 0) == 0)) {
         snprintf(c->last_error, sizeof c->last_error, "lr_commit_leads answered %d rows for %zu",
                  PQntuples(r), n);
         PQclear(r);
         s = LR_DB_ERROR;
         goto out;
     }
+    if (rows == n + 1 && !handoff_parse(lr_db_text(r, (int)n, 2), handoff))
+        lr_lead_handoff_clear(handoff);
     for (size_t i = 0; i < n; i++) {
         size_t ord = (size_t)lr_db_int(r, (int)i, 0);
         int status = (int)lr_db_int(r, (int)i, 1);

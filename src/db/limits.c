@@ -96,5 +96,8 @@ int lr_db_session_sql(const struct lr_db_limits *l, char *out, size_t len)
         n += snprintf(out + n, len - (size_t)n, "; SET plan_cache_mode = force_generic_plan");
     if (n >= 0 && (size_t)n < len && wb)
         n += snprintf(out + n, len - (size_t)n, "; SET leadrouter.writeback = '%s'", l->writeback);
+    if (n >= 0 && (size_t)n < len && wb && l->handoff_lease_sec > 0)
+        n += snprintf(out + n, len - (size_t)n, "; SET leadrouter.writeback_handoff = '%u'",
+                      l->handoff_lease_sec);
     return n < 0 || (size_t)n >= len ? -1 : 0;
 }

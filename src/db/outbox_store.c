@@ -106,41 +106,18 @@ static void claim_reset(struct claim_job *job)
     job->n = 0;
 }
 
-static enum lr_db_status claim_tx(struct lr_db_conn *c, void *arg)
+/* Reads the rows whose ids are in the array literal. Only the webhook's request carries
+ * the assignment's public id (webhook-id asg_<id>, data.id), so only for it are the ids
+ * published first: publication rewrites every new assignment row, which would double
+ * what a CRM's delivery costs the database. */
+static enum lr_db_status read_rows(struct lr_db_conn *c, const char *ids, struct claim_job *job)
 {
-    struct claim_job *job = arg;
-    /* A transaction run again after a serialization failure starts from nothing. */
-    claim_reset(job);
-    char max_s[16], lease_s[16];
-    snprintf(max_s, sizeof max_s, "%u", job->max);
-    snprintf(lease_s, sizeof lease_s, "%u", job->lease_sec);
-    const char *p[] = {job->destination, max_s, lease_s};
-    PGresult *r;
-    enum lr_db_status s = lr_db_exec(c, &CLAIM, p, &r);
-    if (s != LR_DB_OK)
-        return s;
-    int claimed = PQntuples(r);
-    if (claimed == 0) {
-        PQclear(r);
-        return LR_DB_OK;
-    }
-    /* {id,id,...}: bigints only, no quoting needed. */
-    size_t cap = (size_t)claimed * 21 + 3, len = 0;
-    char *ids = malloc(cap);
-    if (ids == NULL) {
-        PQclear(r);
-        return LR_DB_ERROR;
-    }
-    ids[len++] = '{';
-    for (int i = 0; i < claimed; i++)
-        len += (size_t)snprintf(ids + len, cap - len, "%s%s", i ? "," : "", PQgetvalue(r, i, 0));
-    snprintf(ids + len, cap - len, "}");
-    PQclear(r);
-    s = lr_assignments_publish(c);
+    enum lr_db_status s =
+        strcmp(job->destination, "webhook") == 0 ? lr_assignments_publish(c) : LR_DB_OK;
     const char *q[] = {ids};
+    PGresult *r;
     if (s == LR_DB_OK)
         s = lr_db_exec(c, &CLAIMED, q, &r);
-    free(ids);
     if (s != LR_DB_OK)
         return s;
     int rows = PQntuples(r);
@@ -155,12 +132,82 @@ static enum lr_db_status claim_tx(struct lr_db_conn *c, void *arg)
     return LR_DB_OK;
 }
 
+/* {id,id,...} of n ids, each value(i) (bigints only, no quoting needed); NULL when out
+ * of memory. */
+static char *ids_literal(size_t n, const char *(*value)(const void *, size_t, char *),
+                         const void *arg)
+{
+    size_t cap = n * 21 + 3, len = 0;
+    char *ids = malloc(cap);
+    if (ids == NULL)
+        return NULL;
+    ids[len++] = '{';
+    for (size_t i = 0; i < n; i++) {
+        char buf[24];
+        len += (size_t)snprintf(ids + len, cap - len, "%s%s", i ? "," : "", value(arg, i, buf));
+    }
+    snprintf(ids + len, cap - len, "}");
+    return ids;
+}
+
+static const char *result_id(const void *arg, size_t i, char *buf)
+{
+    (void)buf;
+    return PQgetvalue(arg, (int)i, 0);
+}
+
+static const char *given_id(const void *arg, size_t i, char *buf)
+{
+    snprintf(buf, 24, "%lld", (long long)((const int64_t *)arg)[i]);
+    return buf;
+}
+
+static enum lr_db_status claim_tx(struct lr_db_conn *c, void *arg)
+{
+    struct claim_job *job = arg;
+    /* A transaction run again after a serialization failure starts from nothing. */
+    claim_reset(job);
+    char max_s[16], lease_s[16];
+    snprintf(max_s, sizeof max_s, "%u", job->max);
+    snprintf(lease_s, sizeof lease_s, "%u", job->lease_sec);
+    const char *p[] = {job->destination, max_s, lease_s};
+    PGresult *r;
+    enum lr_db_status s = lr_db_exec(c, &CLAIM, p, &r);
+    if (s != LR_DB_OK)
+        return s;
+    int claimed = PQntuples(r);
+    char *ids = claimed > 0 ? ids_literal((size_t)claimed, result_id, r) : NULL;
+    PQclear(r);
+    if (claimed == 0)
+        return LR_DB_OK;
+    if (ids == NULL)
+        return LR_DB_ERROR;
+    s = read_rows(c, ids, job);
+    free(ids);
+    return s;
+}
+
 enum lr_db_status lr_outbox_claim(struct lr_db_conn *c, const char *destination, unsigned max,
                                   unsigned lease_sec, struct lr_outbox_row *rows, size_t *n)
 {
     struct claim_job job = {destination, max, lease_sec, rows, 0};
     enum lr_db_status s = max == 0 ? LR_DB_OK : lr_db_run_tx(c, claim_tx, &job);
     /* Rolled back: the rows are not leased, so the caller must not send them. */
+    if (s != LR_DB_OK)
+        claim_reset(&job);
+    *n = job.n;
+    return s;
+}
+
+/* No transaction: the rows are leased already, and the read after the publication
+ * sees what it published. */
+enum lr_db_status lr_outbox_load(struct lr_db_conn *c, const char *destination, const int64_t *ids,
+                                 size_t nids, struct lr_outbox_row *rows, size_t *n)
+{
+    struct claim_job job = {destination, (unsigned)nids, 0, rows, 0};
+    char *literal = ids_literal(nids, given_id, ids);
+    enum lr_db_status s = literal == NULL ? LR_DB_ERROR : read_rows(c, literal, &job);
+    free(literal);
     if (s != LR_DB_OK)
         claim_reset(&job);
     *n = job.n;

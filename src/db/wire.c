@@ -202,7 +202,7 @@ enum lr_db_status lr_wire_open(struct lr_db_conn *c, const char *conninfo,
         c->cap = dl;
         c->capped = true;
     }
-    char sql[192];
+    char sql[256];
     PGresult *r = NULL;
     enum lr_db_status s = lr_db_session_sql(limits, sql, sizeof sql) == 0
                               ? lr_wire_simple(c, sql, "session setup", &r)

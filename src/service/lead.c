@@ -15,6 +15,7 @@
 #include "db/leads_store.h"
 #include "service/decision_json.h"
 #include "service/rules.h"
+#include "service/writeback.h"
 #include "routing/lead.h"
 #include "routing/period.h"
 #include "routing/redecide.h"
@@ -33,6 +34,7 @@ struct lead_job {
     struct lr_batch_item item; /* first: the stages get &item */
     const struct lr_envelope *env;
     struct lr_histogram *batch_sizes;
+    struct lr_writeback *writeback; /* takes the outbox rows a commit hands over */
     /* between the stages */
     struct lr_decision d;
     int64_t rules_version;
@@ -165,15 +167,17 @@ static void read_stage(struct lr_db_conn *c, struct lr_batch_item *const *items,
 struct commit_job {
     const struct lr_lead_write **writes;
     size_t n;
-    bool wait;
+    bool wait, hand_off;
     struct lr_lead_result *res;
+    struct lr_lead_handoff handoff;
 };
 
 /* lr_commit_leads is one statement, so the batch is a transaction of its own. */
 static enum lr_db_status commit_tx(struct lr_db_conn *c, void *arg)
 {
     struct commit_job *job = arg;
-    return lr_leads_commit(c, job->writes, job->n, job->wait, job->res);
+    return lr_leads_commit(c, job->writes, job->n, job->wait, job->hand_off, job->res,
+                           &job->handoff);
 }
 
 /* Commits jobs[0..n) in one transaction. When the database refuses the batch as a whole
@@ -187,8 +191,13 @@ static void commit(struct lr_db_conn *c, struct lead_job **jobs, size_t n, bool 
     if (writes != NULL) {
         for (size_t i = 0; i < n; i++)
             writes[i] = &jobs[i]->w;
-        struct commit_job job = {writes, n, wait, res};
+        struct commit_job job = {
+            writes, n, wait, lr_writeback_handoff_room(jobs[0]->writeback), res, {NULL, 0}};
         s = lr_db_run_statement(c, commit_tx, &job);
+        /* Committed: its deliveries go to this replica's worker at once. */
+        if (s == LR_DB_OK)
+            lr_writeback_handoff(jobs[0]->writeback, job.handoff.ids, job.handoff.n);
+        lr_lead_handoff_clear(&job.handoff);
         free(writes);
     }
     if (s == LR_DB_OK)
@@ -260,10 +269,11 @@ static void wait_stage(struct lr_db_conn *c, struct lr_batch_item *const *items,
 }
 
 void lr_service_lead(struct lr_db_pool *pool, struct lr_batcher *batcher,
-                     struct lr_histogram *batch_sizes, const struct lr_envelope *env,
-                     struct lr_event_outcome *out)
+                     struct lr_histogram *batch_sizes, struct lr_writeback *writeback,
+                     const struct lr_envelope *env, struct lr_event_outcome *out)
 {
-    struct lead_job job = {.env = env, .batch_sizes = batch_sizes, .s = LR_DB_UNAVAILABLE};
+    struct lead_job job = {
+        .env = env, .batch_sizes = batch_sizes, .writeback = writeback, .s = LR_DB_UNAVAILABLE};
     job.item.fn = read_stage;
     job.item.lane = LANE_READ;
     if (batcher != NULL) {

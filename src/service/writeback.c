@@ -8,20 +8,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "config/version.h"
 #include "db/outbox_store.h"
+#include "service/writeback_attempt.h"
+#include "service/writeback_handoff.h"
 #include "util/log.h"
+#include "util/time.h"
 
 /* The poll that finds rows whose retry came due, or that a missed NOTIFY left. */
 #define POLL_MS 1000
 #define MAX_SCHEDULE 32
+/* Rows handed over that may wait for a slot (more wait out their lease); from
+ * HANDOFF_WAITING rounds waiting on, the lanes leave rows to claims (handoff_room). */
+#define HANDOFF_CAP 65536
+#define HANDOFF_WAITING 4
 
 struct flight {
-    bool busy;
+    bool busy, handed; /* handed: the write lane leased it, no claim did */
     CURL *easy;
     struct curl_slist *headers;
     struct lr_wb_request req;
@@ -47,6 +52,9 @@ struct lr_writeback {
     struct flight *flights;
     unsigned inflight;
     struct lr_outbox_row *claimed; /* scratch for one claim */
+    struct lr_wb_handoff *handoff; /* rows the lead lanes leased to this worker */
+    int64_t *handed;               /* scratch: ids taken from it */
+    int64_t handoff_keep_ms;       /* a handed row older than this is left to its lease */
     struct lr_outbox_batch done;   /* outcomes waiting to be recorded together */
     uint64_t rng;
     struct lr_log_limiter db_log;
@@ -57,18 +65,7 @@ struct lr_writeback {
 
 static int64_t now_ms(void)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-/* xorshift64*: the jitter need not be secret, only different between replicas. */
-static double jitter(struct lr_writeback *wb)
-{
-    wb->rng ^= wb->rng >> 12;
-    wb->rng ^= wb->rng << 25;
-    wb->rng ^= wb->rng >> 27;
-    return (double)((wb->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+    return lr_now_mono_usec() / 1000;
 }
 
 static void count(struct lr_writeback *wb, enum lr_wb_outcome o)
@@ -102,19 +99,6 @@ static bool db_ready(struct lr_writeback *wb)
     return false;
 }
 
-static void log_dead(struct lr_writeback *wb, const struct lr_outbox_row *row, int status,
-                     const char *error)
-{
-    /* Never the token, the secret or the URL (which may carry credentials). */
-    lr_log(LR_LOG_WARN, "delivery dead",
-           json_pack("{s:I, s:I, s:s, s:s, s:s, s:o, s:i, s:s}", "outbox_id", (json_int_t)row->id,
-                     "assignment_id", (json_int_t)row->assignment_id, "subject", row->subject,
-                     "subject_id", row->subject_id, "destination",
-                     lr_wb_destination_name(wb->target.destination), "status",
-                     status > 0 ? json_integer(status) : json_null(), "attempts", row->attempts,
-                     "error", error));
-}
-
 /* Records every outcome noted since the last call, in one transaction. When they cannot
  * be recorded the rows keep their leases and are tried again after them: at least
  * once, never lost. */
@@ -143,7 +127,7 @@ static void record(struct lr_writeback *wb, const struct lr_outbox_row *row,
 {
     count(wb, v->outcome);
     if (v->outcome == LR_WB_DEAD)
-        log_dead(wb, row, status, error);
+        lr_wb_log_dead(wb->target.destination, row, status, error);
     else if (v->outcome == LR_WB_RETRY)
         lr_log(LR_LOG_DEBUG, "delivery to retry",
                json_pack("{s:I, s:i, s:i, s:s, s:f}", "outbox_id", (json_int_t)row->id, "status",
@@ -190,38 +174,10 @@ static void send_row(struct lr_writeback *wb, struct flight *f, struct lr_outbox
         flight_clear(wb, f);
         return;
     }
-    bool ok = b == LR_WB_BUILD_OK && (f->easy = curl_easy_init()) != NULL;
-    for (size_t i = 0; ok && i < f->req.nheaders; i++) {
-        struct curl_slist *h = curl_slist_append(f->headers, f->req.headers[i]);
-        ok = h != NULL;
-        if (ok)
-            f->headers = h;
-    }
-    /* Without this, curl waits for a 100 Continue before a larger body. */
-    struct curl_slist *h = ok ? curl_slist_append(f->headers, "Expect:") : NULL;
-    ok = h != NULL;
-    if (ok) {
-        f->headers = h;
-        CURL *e = f->easy;
-        ok = curl_easy_setopt(e, CURLOPT_URL, f->req.url) == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, f->req.method) == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_POSTFIELDS, f->req.body) == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(f->req.body)) ==
-                 CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_HTTPHEADER, f->headers) == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_USERAGENT, "leadrouter/" LR_VERSION) == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)wb->timeout_sec) == CURLE_OK &&
-             /* Signals are for the main thread; curl's resolver must not use them. */
-             curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_ERRORBUFFER, f->curl_error) == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, lr_wb_answer_body) == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_WRITEDATA, &f->answer) == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, lr_wb_answer_header) == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_HEADERDATA, &f->answer) == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_PRIVATE, f) == CURLE_OK &&
-             curl_multi_add_handle(wb->multi, e) == CURLM_OK;
-    }
+    bool ok = b == LR_WB_BUILD_OK &&
+              (f->easy = lr_wb_easy_new(&f->req, wb->timeout_sec, &f->answer, f->curl_error, f,
+                                        &f->headers)) != NULL &&
+              curl_multi_add_handle(wb->multi, f->easy) == CURLM_OK;
     if (!ok) {
         /* Out of memory: the row keeps its lease and is tried after it. */
         lr_log(LR_LOG_ERROR, "delivery not started",
@@ -243,6 +199,63 @@ static struct flight *free_flight(struct lr_writeback *wb)
     return NULL;
 }
 
+/* Sends wb->claimed[0..n), n being at most the free slots. */
+static void send_claimed(struct lr_writeback *wb, size_t n, bool handed)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct flight *f = free_flight(wb);
+        if (f == NULL) { /* cannot happen: n <= room */
+            lr_outbox_row_clear(&wb->claimed[i]);
+            continue;
+        }
+        send_row(wb, f, &wb->claimed[i]);
+        f->handed = handed;
+    }
+    flush(wb); /* rows that could not be sent (dead at once) */
+}
+
+/* A claim costs a transaction and a walk of the due rows, more than a delivery. So it
+ * waits until a quarter of the slots are free, or none is busy, or the poll is due (a
+ * new row still starts within a second); claiming 50 ms after the last claim as well
+ * made the worker fall behind (docs/performance.md). -1 no room, 0 now, else ms. */
+#define CLAIM_GAP_MS POLL_MS
+static int claim_wait_ms(const struct lr_writeback *wb, int64_t since_last)
+{
+    unsigned room = wb->concurrency - wb->inflight;
+    if (room == 0)
+        return -1;
+    bool now = wb->inflight == 0 || room >= (wb->concurrency + 3) / 4 || since_last >= CLAIM_GAP_MS;
+    return now ? 0 : (int)(CLAIM_GAP_MS - since_last);
+}
+
+/* Sends the handed-over rows that have a free slot. A row is sent only while its lease
+ * still covers the whole request; an older one, and one the database cannot be asked
+ * about now, waits out its lease and is claimed then. */
+static void take_handed(struct lr_writeback *wb)
+{
+    size_t dropped = lr_wb_handoff_dropped(wb->handoff);
+    if (dropped > 0)
+        lr_log(LR_LOG_WARN, "handed-over deliveries left to their lease (the worker is behind)",
+               json_pack("{s:I}", "rows", (json_int_t)dropped));
+    /* Like a claim, a read is worth a round of rows, not one. */
+    size_t k = claim_wait_ms(wb, 0) != 0
+                   ? 0
+                   : lr_wb_handoff_take(wb->handoff, wb->handed, wb->concurrency - wb->inflight,
+                                        now_ms() - wb->handoff_keep_ms);
+    if (k == 0)
+        return;
+    size_t n = 0;
+    const char *dest = lr_wb_destination_name(wb->target.destination);
+    enum lr_db_status s = db_ready(wb)
+                              ? lr_outbox_load(&wb->conn, dest, wb->handed, k, wb->claimed, &n)
+                              : LR_DB_UNAVAILABLE;
+    if (s != LR_DB_OK) {
+        log_db(wb, "handed-over deliveries not read; they are claimed after their lease", s);
+        return;
+    }
+    send_claimed(wb, n, true);
+}
+
 /* Claims as many rows as there are free slots and sends them: whether every free slot
  * was filled (more rows may be due). */
 static bool claim(struct lr_writeback *wb)
@@ -261,22 +274,16 @@ static bool claim(struct lr_writeback *wb)
         log_db(wb, "write-back claim failed", s);
         return false;
     }
-    for (size_t i = 0; i < n; i++) {
-        struct flight *f = free_flight(wb);
-        if (f == NULL) { /* cannot happen: n <= room */
-            lr_outbox_row_clear(&wb->claimed[i]);
-            continue;
-        }
-        send_row(wb, f, &wb->claimed[i]);
-    }
-    flush(wb); /* rows that could not be sent (dead at once) */
+    send_claimed(wb, n, false);
     return n == room;
 }
 
-/* Records every finished request: how many finished. */
-static unsigned harvest(struct lr_writeback *wb)
+/* Records every finished request: how many finished; *claimed_done: how many of them
+ * a claim had taken. */
+static unsigned harvest(struct lr_writeback *wb, unsigned *claimed_done)
 {
     unsigned done = 0;
+    *claimed_done = 0;
     int left;
     CURLMsg *m;
     while ((m = curl_multi_info_read(wb->multi, &left)) != NULL) {
@@ -286,25 +293,14 @@ static unsigned harvest(struct lr_writeback *wb)
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&f);
         if (f == NULL)
             continue;
-        CURLcode rc = m->data.result;
-        long status = 0;
-        if (rc == CURLE_OK)
-            curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
         char error[LR_OUTBOX_ERROR_KEEP + 1];
-        const char *detail = f->curl_error[0] ? f->curl_error : curl_easy_strerror(rc);
-        if (rc == CURLE_OPERATION_TIMEDOUT)
-            snprintf(error, sizeof error, "timeout: no complete answer within %u s (%s)",
-                     wb->timeout_sec, detail);
-        else if (rc != CURLE_OK)
-            snprintf(error, sizeof error, "no answer: %s", detail);
-        else if (f->answer.body_len > 0)
-            lr_wb_error_text(f->answer.body, f->answer.body_len, error, sizeof error);
-        else
-            snprintf(error, sizeof error, "HTTP %ld with an empty body", status);
+        long status = lr_wb_easy_result(f->easy, m->data.result, f->curl_error, &f->answer,
+                                        wb->timeout_sec, error, sizeof error);
         struct lr_wb_verdict v = lr_wb_verdict_of(
             (int)status, f->answer.retry_after[0] ? f->answer.retry_after : NULL, f->row.attempts,
-            wb->schedule, wb->nschedule, (int64_t)time(NULL), jitter(wb));
+            wb->schedule, wb->nschedule, (int64_t)time(NULL), lr_wb_jitter(&wb->rng));
         record(wb, &f->row, &v, (int)status, v.outcome == LR_WB_DELIVERED ? NULL : error);
+        *claimed_done += !f->handed;
         flight_clear(wb, f);
         done++;
     }
@@ -321,25 +317,12 @@ static void wait_for(struct lr_writeback *wb, int ms)
     curl_multi_poll(wb->multi, extra.fd >= 0 ? &extra : NULL, extra.fd >= 0 ? 1 : 0, ms, &n);
 }
 
-/* A claim costs a transaction and a walk of the due rows, more than a delivery. So it
- * waits until a quarter of the slots are free, or none is busy, or the poll is due (a
- * new row still starts within a second); claiming 50 ms after the last claim as well
- * made the worker fall behind (docs/performance.md). -1 no room, 0 now, else ms. */
-#define CLAIM_GAP_MS POLL_MS
-static int claim_wait_ms(const struct lr_writeback *wb, int64_t since_last)
-{
-    unsigned room = wb->concurrency - wb->inflight;
-    if (room == 0)
-        return -1;
-    bool now = wb->inflight == 0 || room >= (wb->concurrency + 3) / 4 || since_last >= CLAIM_GAP_MS;
-    return now ? 0 : (int)(CLAIM_GAP_MS - since_last);
-}
-
 static void *run(void *arg)
 {
     struct lr_writeback *wb = arg;
     int64_t last_claim = now_ms() - POLL_MS, last_listen = now_ms() - POLL_MS;
-    bool want = true;
+    bool want = true, notified = false; /* notified: since the last claim */
+    unsigned done, claimed_done;
     int running = 0;
     while (!atomic_load(&wb->stop)) {
         int64_t now = now_ms();
@@ -347,20 +330,25 @@ static void *run(void *arg)
             last_listen = now;
             /* While it is down, the 1 s poll still finds every row. */
             if (lr_outbox_listen(wb->listener) == LR_DB_OK)
-                want = true;
+                want = notified = true;
         }
         if (lr_outbox_listener_socket(wb->listener) >= 0 &&
             lr_outbox_listener_consume(wb->listener) != 0)
-            want = true;
+            want = notified = true;
         if (now - last_claim >= POLL_MS)
             want = true;
+        take_handed(wb);
         if (want && claim_wait_ms(wb, now - last_claim) == 0) {
             last_claim = now;
+            notified = false;
             want = claim(wb);
         }
         curl_multi_perform(wb->multi, &running);
-        /* A finished row may let the next row of its subject go. */
-        if (harvest(wb) > 0)
+        /* A finished row may let the next row of its subject go: one a claim took, or a
+         * handed-over one while rows came that were not handed over (its next owner, if
+         * written while it was on the wire, is one of them). */
+        done = harvest(wb, &claimed_done);
+        if (claimed_done > 0 || (done > 0 && notified))
             want = true;
         int ms = (int)(last_claim + POLL_MS - now_ms());
         int gap = want ? claim_wait_ms(wb, now_ms() - last_claim) : -1;
@@ -370,9 +358,13 @@ static void *run(void *arg)
     }
     /* Stopping: no new claims; what is on the wire may finish within its timeout. */
     int64_t deadline = now_ms() + (int64_t)wb->timeout_sec * 1000 + 1000;
-    while (wb->inflight > 0 && now_ms() < deadline) {
+    for (;;) {
+        /* What the drained requests' leads handed over goes out with them. */
+        take_handed(wb);
+        if (wb->inflight == 0 || now_ms() >= deadline)
+            break;
         curl_multi_perform(wb->multi, &running);
-        harvest(wb);
+        harvest(wb, &claimed_done);
         int ms = (int)(deadline - now_ms());
         if (wb->inflight > 0 && ms > 0)
             wait_for(wb, ms > 100 ? 100 : ms);
@@ -393,6 +385,8 @@ static void destroy(struct lr_writeback *wb)
     lr_db_disconnect(&wb->conn);
     free(wb->flights);
     free(wb->claimed);
+    lr_wb_handoff_free(wb->handoff);
+    free(wb->handed);
     lr_outbox_batch_free(&wb->done);
     free(wb->conninfo);
     free(wb);
@@ -411,16 +405,9 @@ int lr_writeback_start(const struct lr_config *cfg, const char *conninfo,
 {
     *out = NULL;
     enum lr_wb_destination dest;
-    if (strcmp(cfg->writeback, "none") == 0 || cfg->writeback[0] == '\0')
-        return 0;
-    if (lr_wb_destination_parse(cfg->writeback, &dest) != 0)
-        return fail(err, errlen, "writeback: unknown destination");
-    if (cfg->writeback_lease_sec <= cfg->writeback_timeout_sec)
-        return fail(err, errlen,
-                    "writeback_lease_seconds must be above writeback_timeout_seconds (a row "
-                    "would be claimed again while its request is still on the wire)");
-    if (dest != LR_WB_WEBHOOK && !lr_wb_header_safe(cfg->writeback_token))
-        return fail(err, errlen, "writeback_token holds control characters");
+    int checked = lr_wb_settings_check(cfg, &dest, err, errlen);
+    if (checked != 0)
+        return checked > 0 ? 0 : -1;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
         return fail(err, errlen, "libcurl did not initialise");
     struct lr_writeback *wb = calloc(1, sizeof *wb);
@@ -457,11 +444,14 @@ int lr_writeback_start(const struct lr_config *cfg, const char *conninfo,
     wb->conninfo = strdup(conninfo);
     wb->flights = calloc(wb->concurrency, sizeof *wb->flights);
     wb->claimed = calloc(wb->concurrency, sizeof *wb->claimed);
+    wb->handed = calloc(wb->concurrency, sizeof *wb->handed);
+    wb->handoff = lr_wb_handoff_new(HANDOFF_CAP);
+    wb->handoff_keep_ms = ((int64_t)wb->lease_sec - wb->timeout_sec - 1) * 1000;
     wb->listener = wb->conninfo ? lr_outbox_listener_new(conninfo, limits) : NULL;
     wb->multi = curl_multi_init();
-    if (wb->conninfo == NULL || wb->flights == NULL || wb->claimed == NULL ||
-        lr_outbox_batch_init(&wb->done, wb->concurrency) != 0 || wb->listener == NULL ||
-        wb->multi == NULL) {
+    if (wb->conninfo == NULL || wb->flights == NULL || wb->claimed == NULL || wb->handed == NULL ||
+        wb->handoff == NULL || lr_outbox_batch_init(&wb->done, wb->concurrency) != 0 ||
+        wb->listener == NULL || wb->multi == NULL) {
         destroy(wb);
         return fail(err, errlen, "out of memory");
     }
@@ -494,4 +484,17 @@ void lr_writeback_counts(const struct lr_writeback *wb,
     for (int d = 0; d < LR_WB_DESTINATIONS; d++)
         for (int o = 0; o < LR_WB_OUTCOMES; o++)
             out[d][o] = wb ? atomic_load_explicit(&wb->counts[d][o], memory_order_relaxed) : 0;
+}
+
+bool lr_writeback_handoff_room(const struct lr_writeback *wb)
+{
+    return wb == NULL || lr_wb_handoff_waiting(wb->handoff) < HANDOFF_WAITING * wb->concurrency;
+}
+
+void lr_writeback_handoff(struct lr_writeback *wb, const int64_t *ids, size_t n)
+{
+    if (wb == NULL || n == 0)
+        return;
+    lr_wb_handoff_push(wb->handoff, ids, n, now_ms());
+    curl_multi_wakeup(wb->multi);
 }

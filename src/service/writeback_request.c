@@ -378,3 +378,21 @@ size_t lr_wb_answer_header(char *data, size_t size, size_t nmemb, void *answer)
     }
     return n;
 }
+
+int lr_wb_settings_check(const struct lr_config *cfg, enum lr_wb_destination *dest, char *err,
+                         size_t errlen)
+{
+    const char *why = NULL;
+    if (strcmp(cfg->writeback, "none") == 0 || cfg->writeback[0] == '\0')
+        return 1;
+    if (lr_wb_destination_parse(cfg->writeback, dest) != 0)
+        why = "writeback: unknown destination";
+    else if (cfg->writeback_lease_sec <= cfg->writeback_timeout_sec)
+        why = "writeback_lease_seconds must be above writeback_timeout_seconds (a row would be "
+              "claimed again while its request is still on the wire)";
+    else if (*dest != LR_WB_WEBHOOK && !lr_wb_header_safe(cfg->writeback_token))
+        why = "writeback_token holds control characters";
+    if (why != NULL)
+        snprintf(err, errlen, "%s", why);
+    return why != NULL ? -1 : 0;
+}

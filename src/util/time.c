@@ -67,6 +67,13 @@ int64_t lr_now_usec(void)
     return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
 }
 
+int64_t lr_now_mono_usec(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+}
+
 int lr_rfc3339_parse(const char *s, int64_t *usec)
 {
     int Y, M, D, h, m, sec;

@@ -2,7 +2,8 @@
 throwaway database and without a server: lr_commit_leads (copies of one webhook-id in
 one batch, a queue with no active rep, a busy queue), lr_take_turns (one turn and many)
 and lr_write_assignments (rows and audit rows; the write-back outbox rows its session's
-leadrouter.writeback asks for, supersession, NOTIFY), lr_claim_outbox (order, one row per
+leadrouter.writeback asks for, supersession, NOTIFY, the hand-off to the replica's own
+worker), lr_claim_outbox (order, one row per
 subject at a time, lease, attempts, SKIP LOCKED), and `leadrouter migrate` (it re-creates
 every function, a second run changes nothing, each file of sql/functions/ is what the
 database holds, a database newer than the binary keeps its functions)."""
@@ -456,6 +457,76 @@ class SqlFunctionsTest(LRTestCase):
         self.assertEqual(statuses(lid, "pipedrive"),
                          ["superseded", "superseded", "superseded", "pending"])
         self.assertEqual(statuses(lid, "webhook"), ["pending"])
+
+    def test_handoff_leases_new_subjects_and_hands_them_back(self):
+        """A session whose leadrouter.writeback_handoff holds a lease (the lead lanes of a
+        replica whose worker runs) writes the outbox row of a subject that has no
+        pending row and no other entry in the call leased for that long, its first
+        attempt counted in the same transaction, and appends its id to the transaction's
+        leadrouter.handoff; a subject with a pending row (here on the wire) or two entries
+        waits for a claim, and only such rows NOTIFY. lr_commit_leads hands the ids back
+        as an extra row (ord 0, status 0); a session without the setting gets none."""
+        rep = unique("sf-h")
+        set_cycle("smb", [rep])
+        a, b, c, d = (unique("ho-" + x) for x in "abcd")
+        write_one("opportunity", d, rep, "hubspot")
+        self.assertEqual(claim("hubspot", 100)[-1:], outbox_ids(d, "hubspot"))  # on the wire
+        call = ("SELECT lr_write_assignments(%s, %s, %s, %s, %s, '{composite,composite}',"
+                " '{1,1}', '{webhook,webhook}', '{NULL,NULL}', '{NULL,NULL}', '{NULL,NULL}');\n")
+        two = lambda x, y: call % (arr(["opportunity"] * 2, "text"), arr([x, y], "text"),  # noqa
+                                   arr(["smb"] * 2, "text"), arr([rep] * 2, "text"),
+                                   arr([None] * 2, "text"))
+        p = psql_script("LISTEN leadrouter_outbox;\n"
+                        "SET leadrouter.writeback = 'hubspot';\n"
+                        "SET leadrouter.writeback_handoff = '30';\n"
+                        "BEGIN;\n" + two(a, d)
+                        + "SELECT current_setting('leadrouter.handoff');\n" + two(b, b)
+                        + two(c, "x-" + c) + "SELECT current_setting('leadrouter.handoff');\n"
+                        "COMMIT;\nSELECT 'after:' || current_setting('leadrouter.handoff', true);\n")
+        a1, b1, c1 = (outbox_ids(x, "hubspot")[0] for x in (a, b, c))
+        cx = outbox_ids("x-" + c, "hubspot")[0]
+        lines = [x for x in p.stdout.splitlines() if x.startswith("{") or x.startswith("after:")]
+        self.assertEqual(lines, ["{%d}" % a1, "{%d,%d,%d}" % (a1, c1, cx), "after:"], p.stdout)
+        self.assertIn("leadrouter_outbox", p.stdout + p.stderr, "d and b wait for a claim")
+        got = rows("SELECT subject_id, attempts, status,"
+                   " lease_until BETWEEN created_at + interval '29 seconds'"
+                   "                 AND created_at + interval '31 seconds' AS leased,"
+                   " first_attempt_at IS NOT DISTINCT FROM created_at AS started_at_insert"
+                   " FROM outbox WHERE subject_id IN (%s, %s, %s, %s) ORDER BY id"
+                   % (q(a), q(b), q(c), q(d)))
+        self.assertEqual(got, [
+            {"subject_id": d, "attempts": 1, "status": "pending", "leased": False,
+             "started_at_insert": False},  # the claim's lease, not the hand-off's
+            {"subject_id": a, "attempts": 1, "status": "pending", "leased": True,
+             "started_at_insert": True},
+            {"subject_id": d, "attempts": 0, "status": "pending", "leased": None,
+             "started_at_insert": False},
+            {"subject_id": b, "attempts": 0, "status": "pending", "leased": None,
+             "started_at_insert": False},
+            {"subject_id": b, "attempts": 0, "status": "pending", "leased": None,
+             "started_at_insert": False},
+            {"subject_id": c, "attempts": 1, "status": "pending", "leased": True,
+             "started_at_insert": True}])
+        self.assertEqual(claim("hubspot", 100), [b1], "b's second and d's wait for their first")
+
+        # Every row taken: nobody to wake.
+        e = unique("ho-e")
+        p = psql_script("LISTEN leadrouter_outbox;\nSET leadrouter.writeback = 'hubspot';\n"
+                        "SET leadrouter.writeback_handoff = '30';\n"
+                        + two(e, "y-" + e) + "SELECT 'done';\n")
+        self.assertNotIn("leadrouter_outbox", p.stdout + p.stderr)
+
+        # lr_commit_leads: the answers, then the hand-off.
+        one, review = lead("smb"), lead("review", mode="none", reason="conflict")
+        script = ("SET leadrouter.writeback = 'webhook';\n"
+                  "SET leadrouter.writeback_handoff = '30';\n" + commit_leads_sql([one, review])
+                  + ";\n")
+        out = json.loads(psql_script(script).stdout)
+        ids = [outbox_ids(one["lid"], "webhook")[0], outbox_ids(review["lid"], "webhook")[0]]
+        self.assertEqual([(x["ord"], x["status"]) for x in out], [(0, 0), (1, 201), (2, 201)])
+        self.assertEqual(out[0]["body"], "{%d,%d}" % tuple(ids))
+        plain = lead("smb")
+        self.assertEqual([s for s, _ in commit_leads([plain])], [201], "no hand-off row")
 
     def test_claim_order_lease_and_attempts(self):
         """lr_claim_outbox takes due rows oldest first, at most p_max, one per subject at a

@@ -687,6 +687,18 @@ class DestinationTest(WritebackCase):
                          [("review", None, "conflict", None), ("smb", D_SMB, "review_resolution", None)])
         self.check_delivered(srv, "webhook", [(l1, "lead"), (l2, "lead"), (o1, "opportunity"),
                                               (l3, "lead")], 200)
+        # The leads' first owners were handed to the worker by the commit that wrote them
+        # (first try counted in that transaction, no claim); the opportunity's owner and
+        # the review resolution, written elsewhere, were claimed.
+        handed = json.loads(self.ENV.psql(
+            "SELECT json_agg(json_build_object('s', a.subject_id, 'r', a.reason, 'h',"
+            " o.first_attempt_at = o.created_at, 'n', o.attempts) ORDER BY o.id)"
+            " FROM outbox o JOIN assignments a ON a.seq = o.assignment_seq"
+            " WHERE o.destination = 'webhook' AND a.subject_id IN (%s, %s, %s, %s)"
+            % tuple("'%s'" % x for x in (l1, l2, o1, l3))))
+        self.assertEqual([(h["s"], h["h"], h["n"]) for h in handed],
+                         [(l1, True, 1), (l2, True, 1), (o1, False, 1), (l3, True, 1),
+                          (l3, False, 1)], handed)
 
     def test_writeback_none_writes_no_outbox_row(self):
         before = self.ENV.psql("SELECT count(*) FROM outbox")
@@ -751,6 +763,59 @@ class TwoReplicasTest(WritebackCase):
             self.assertEqual(c.json(), {"properties": {"hubspot_owner_id": owner[lid]}})
         for lid in ids:
             self.assertEqual([(d["status"], d["attempts"]) for d in by[lid]], [("delivered", 1)], by[lid])
+
+
+# ============================================================ hand-off backlog
+
+class HandoffBacklogTest(WritebackCase):
+    """One slot, a CRM that takes 1.6 s per request, a timeout of 3 s and a lease of 6 s:
+    a handed-over row may wait 2 s for the slot (lease - timeout - 1). Eight leads one
+    after the other: the first ones are handed over until four wait, the next ones are
+    left to claims (the worker is behind); of the handed-over ones, those that waited
+    too long are left to their lease (a log line says so, and their count of attempts
+    includes the hand-over) and claimed once it has passed. Every owner arrives exactly
+    once."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.CRM = FakeCRM(default=ok(delay=1.6)).start()
+        cls.ENV = None
+        try:
+            cls.ENV = harness.start_env("wb_backlog", extra_env=wb_settings(
+                "hubspot", cls.CRM.url, token=HUB_TOKEN, timeout=3,
+                writeback_lease_seconds=6, writeback_concurrency=1))
+            put_rep(cls.ENV, "bl-smb-1", "smb", "8101")
+        except BaseException:
+            harness.dump_logs()
+            close_all(cls.ENV, cls.CRM)
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        close_all(cls.ENV, cls.CRM)
+
+    def test_backlog_goes_to_claims_and_stale_rows_wait_their_lease(self):
+        env = self.ENV
+        ids = [post_lead(env, env.srv, seg_values("smb"))[0] for _ in range(8)]
+        handed = json.loads(env.psql(
+            "SELECT json_agg(first_attempt_at IS NOT DISTINCT FROM created_at ORDER BY id)"
+            " FROM outbox WHERE subject_id IN (%s)" % ", ".join("'%s'" % x for x in ids)))
+        self.assertTrue(handed[0], "the first lead's row was handed over at commit")
+        self.assertFalse(handed[-1], "with four rows waiting, the last was left to a claim")
+        self.CRM.wait_for(8, 40, answered=True)
+        by = wait_final(env, ids, 20)
+        self.CRM.wait_quiet(2.0)
+        calls = self.CRM.calls()
+        self.assertEqual(sorted(c.path for c in calls), sorted(contact(l) for l in ids),
+                         "every owner exactly once")
+        for lid in ids:
+            self.assertEqual([d["status"] for d in by[lid]], ["delivered"], by[lid])
+        with open(env.srv.log_path) as f:
+            left = [json.loads(line) for line in f
+                    if "handed-over deliveries left to their lease" in line]
+        self.assertTrue(left, "no handed-over row waited too long")
+        self.assertEqual(sum(x["rows"] for x in left),
+                         sum(1 for lid in ids if by[lid][0]["attempts"] == 2), by)
 
 
 # ========================================================================= kill -9

@@ -38,6 +38,7 @@ int main(void)
     srunner_add_suite(sr, batcher_suite());
     srunner_add_suite(sr, crm_mapping_suite());
     srunner_add_suite(sr, writeback_request_suite());
+    srunner_add_suite(sr, writeback_handoff_suite());
     srunner_add_suite(sr, cli_suite());
     srunner_add_suite(sr, stats_query_suite());
     srunner_add_suite(sr, web_suite());

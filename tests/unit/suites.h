@@ -41,6 +41,7 @@ Suite *batcher_suite(void);
 Suite *db_tx_suite(void);
 Suite *crm_mapping_suite(void);
 Suite *writeback_request_suite(void);
+Suite *writeback_handoff_suite(void);
 Suite *cli_suite(void);
 Suite *stats_query_suite(void);
 Suite *web_suite(void);

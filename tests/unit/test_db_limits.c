@@ -124,6 +124,16 @@ START_TEST(test_session_sql_writeback)
     /* too small for the last part */
     l = (struct lr_db_limits){.writeback = "salesforce"};
     ck_assert_int_eq(lr_db_session_sql(&l, sql, 30), -1);
+    /* the lead lanes of a replica whose worker runs take their rows at commit */
+    l = (struct lr_db_limits){.writeback = "webhook", .handoff_lease_sec = 30};
+    ck_assert_int_eq(lr_db_session_sql(&l, sql, sizeof sql), 0);
+    ck_assert_str_eq(sql, "SET TIME ZONE 'UTC'; SET leadrouter.writeback = 'webhook';"
+                          " SET leadrouter.writeback_handoff = '30'");
+    ck_assert_int_eq(lr_db_session_sql(&l, sql, 80), -1);
+    /* without a destination there is nothing to hand off */
+    l = (struct lr_db_limits){.writeback = "none", .handoff_lease_sec = 30};
+    ck_assert_int_eq(lr_db_session_sql(&l, sql, sizeof sql), 0);
+    ck_assert_str_eq(sql, "SET TIME ZONE 'UTC'");
 }
 END_TEST
 

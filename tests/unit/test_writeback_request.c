@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "service/writeback_attempt.h"
 #include "service/writeback_request.h"
 #include "suites.h"
 
@@ -446,6 +447,56 @@ START_TEST(test_answer_capture)
 }
 END_TEST
 
+static void set_cfg(struct lr_config *c, const char *key, const char *value)
+{
+    char err[256];
+    ck_assert_msg(lr_config_set(c, key, value, err, sizeof err) == 0, "%s", err);
+}
+
+START_TEST(test_settings_check)
+{
+    struct lr_config c;
+    lr_config_defaults(&c);
+    enum lr_wb_destination d = LR_WB_DESTINATIONS;
+    char err[256] = "";
+    ck_assert_int_eq(lr_wb_settings_check(&c, &d, err, sizeof err), 1); /* none: no worker */
+    set_cfg(&c, "writeback", "pipedrive");
+    ck_assert_int_eq(lr_wb_settings_check(&c, &d, err, sizeof err), 0);
+    ck_assert_int_eq(d, LR_WB_PIPEDRIVE);
+    set_cfg(&c, "writeback_timeout_seconds", "60");
+    ck_assert_int_eq(lr_wb_settings_check(&c, &d, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "writeback_lease_seconds must be above"));
+    set_cfg(&c, "writeback_timeout_seconds", "10");
+    snprintf(c.writeback_token, sizeof c.writeback_token, "tok\r\nX-Injected: 1");
+    ck_assert_int_eq(lr_wb_settings_check(&c, &d, err, sizeof err), -1);
+    ck_assert_str_eq(err, "writeback_token holds control characters");
+    /* the webhook signs with its secret and sends no token */
+    snprintf(c.writeback, sizeof c.writeback, "webhook");
+    ck_assert_int_eq(lr_wb_settings_check(&c, &d, err, sizeof err), 0);
+    ck_assert_int_eq(d, LR_WB_WEBHOOK);
+    snprintf(c.writeback, sizeof c.writeback, "zapier");
+    ck_assert_int_eq(lr_wb_settings_check(&c, &d, err, sizeof err), -1);
+    ck_assert_str_eq(err, "writeback: unknown destination");
+}
+END_TEST
+
+/* The schedule's jitter: in [0, 1), a new value each time, the same sequence from the
+ * same seed (replicas differ by their seeds). */
+START_TEST(test_jitter_sequence)
+{
+    uint64_t a = 42, b = 42, c = 43;
+    double first = lr_wb_jitter(&a);
+    ck_assert(first >= 0.0 && first < 1.0);
+    ck_assert(lr_wb_jitter(&b) == first);
+    ck_assert(lr_wb_jitter(&c) != first);
+    for (int i = 0; i < 10000; i++) {
+        double j = lr_wb_jitter(&a);
+        ck_assert(j >= 0.0 && j < 1.0);
+    }
+    ck_assert_uint_ne(a, 0);
+}
+END_TEST
+
 Suite *writeback_request_suite(void)
 {
     Suite *s = suite_create("service/writeback_request");
@@ -468,6 +519,8 @@ Suite *writeback_request_suite(void)
     tcase_add_test(o, test_error_text);
     tcase_add_test(o, test_answer_capture);
     tcase_add_test(o, test_names);
+    tcase_add_test(o, test_settings_check);
+    tcase_add_test(o, test_jitter_sequence);
     suite_add_tcase(s, o);
     return s;
 }
