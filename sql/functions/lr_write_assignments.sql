@@ -104,12 +104,16 @@ BEGIN
                             WHERE p.subject = u.subject AND p.subject_id = u.sid
                               AND p.status = 'pending') AS old
     ),
+    -- A row taken is due again only when its lease has passed: the claims' walk of the
+    -- due rows (outbox_due, in next_attempt_at order) then never passes over the rows
+    -- that wait in the worker or are on the wire, however many they are.
     ins_outbox AS (
         INSERT INTO outbox (assignment_seq, subject, subject_id, destination, attempts,
-                            first_attempt_at, lease_until)
+                            first_attempt_at, lease_until, next_attempt_at)
         SELECT n.seq, n.subject, n.sid, v_dest, CASE WHEN n.take THEN 1 ELSE 0 END,
                CASE WHEN n.take THEN now() END,
-               CASE WHEN n.take THEN now() + make_interval(secs => v_lease) END
+               CASE WHEN n.take THEN now() + make_interval(secs => v_lease) END,
+               CASE WHEN n.take THEN now() + make_interval(secs => v_lease) ELSE now() END
         FROM n ORDER BY n.seq
         RETURNING outbox.id, outbox.lease_until IS NOT NULL AS taken
     ),

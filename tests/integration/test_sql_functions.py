@@ -491,22 +491,25 @@ class SqlFunctionsTest(LRTestCase):
         got = rows("SELECT subject_id, attempts, status,"
                    " lease_until BETWEEN created_at + interval '29 seconds'"
                    "                 AND created_at + interval '31 seconds' AS leased,"
-                   " first_attempt_at IS NOT DISTINCT FROM created_at AS started_at_insert"
+                   " first_attempt_at IS NOT DISTINCT FROM created_at AS started_at_insert,"
+                   " next_attempt_at = coalesce(lease_until, created_at) AS due_after_lease"
+                   # (a row not taken is due at once, a row taken once its lease passed)
                    " FROM outbox WHERE subject_id IN (%s, %s, %s, %s) ORDER BY id"
                    % (q(a), q(b), q(c), q(d)))
         self.assertEqual(got, [
+            # d's first: the claim's lease (60 s), its due time left as it was
             {"subject_id": d, "attempts": 1, "status": "pending", "leased": False,
-             "started_at_insert": False},  # the claim's lease, not the hand-off's
+             "started_at_insert": False, "due_after_lease": False},
             {"subject_id": a, "attempts": 1, "status": "pending", "leased": True,
-             "started_at_insert": True},
+             "started_at_insert": True, "due_after_lease": True},
             {"subject_id": d, "attempts": 0, "status": "pending", "leased": None,
-             "started_at_insert": False},
+             "started_at_insert": False, "due_after_lease": True},
             {"subject_id": b, "attempts": 0, "status": "pending", "leased": None,
-             "started_at_insert": False},
+             "started_at_insert": False, "due_after_lease": True},
             {"subject_id": b, "attempts": 0, "status": "pending", "leased": None,
-             "started_at_insert": False},
+             "started_at_insert": False, "due_after_lease": True},
             {"subject_id": c, "attempts": 1, "status": "pending", "leased": True,
-             "started_at_insert": True}])
+             "started_at_insert": True, "due_after_lease": True}])
         self.assertEqual(claim("hubspot", 100), [b1], "b's second and d's wait for their first")
 
         # Every row taken: nobody to wake.
