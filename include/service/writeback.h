@@ -31,8 +31,11 @@ int lr_writeback_start(const struct lr_config *cfg, const char *conninfo,
 bool lr_writeback_handoff_room(const struct lr_writeback *wb);
 
 /* Takes outbox rows ids[0..n) that a lead lane wrote leased to this worker (the batch
- * has committed) and wakes the worker. Called from any thread; wb NULL: nothing. */
-void lr_writeback_handoff(struct lr_writeback *wb, const int64_t *ids, size_t n);
+ * has committed) and wakes the worker; started_ms: CLOCK_MONOTONIC milliseconds taken
+ * before the batch's transaction began, which the leases count from. Called from any
+ * thread; wb NULL: nothing. */
+void lr_writeback_handoff(struct lr_writeback *wb, const int64_t *ids, size_t n,
+                          int64_t started_ms);
 
 /* Stops claiming, waits for the requests in flight for at most writeback_timeout_sec
  * (+ 1 s) and records their outcomes; a request still running then is abandoned and its

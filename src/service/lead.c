@@ -21,6 +21,7 @@
 #include "routing/redecide.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "util/time.h"
 
 /* Reads and writes have a lane each. One writer, not one per queue: two writers
  * commit twice as often, and their WAL flushes queue behind each other (measured in
@@ -193,10 +194,12 @@ static void commit(struct lr_db_conn *c, struct lead_job **jobs, size_t n, bool 
             writes[i] = &jobs[i]->w;
         struct commit_job job = {
             writes, n, wait, lr_writeback_handoff_room(jobs[0]->writeback), res, {NULL, 0}};
+        /* Before the transaction starts: its rows' leases count from then. */
+        int64_t started_ms = lr_now_mono_usec() / 1000;
         s = lr_db_run_statement(c, commit_tx, &job);
         /* Committed: its deliveries go to this replica's worker at once. */
         if (s == LR_DB_OK)
-            lr_writeback_handoff(jobs[0]->writeback, job.handoff.ids, job.handoff.n);
+            lr_writeback_handoff(jobs[0]->writeback, job.handoff.ids, job.handoff.n, started_ms);
         lr_lead_handoff_clear(&job.handoff);
         free(writes);
     }

@@ -1,6 +1,6 @@
 /* service/writeback_handoff.c: the rows the lead lanes leased to this replica's worker,
- * waiting for a slot, and when there is a hand-off at all. The SQL side (the lease at
- * insert, the ids handed back) is tested against PostgreSQL
+ * waiting for a slot (whether there is a hand-off at all: test_writeback_request.c).
+ * The SQL side (the lease at insert, the ids handed back) is tested against PostgreSQL
  * (tests/integration/test_sql_functions.py, test_writeback.py). */
 #include <stdio.h>
 #include <string.h>
@@ -80,31 +80,6 @@ START_TEST(test_too_old_is_dropped)
 }
 END_TEST
 
-static void set(struct lr_config *c, const char *key, const char *value)
-{
-    char err[256];
-    ck_assert_msg(lr_config_set(c, key, value, err, sizeof err) == 0, "%s", err);
-}
-
-START_TEST(test_handoff_lease_from_the_settings)
-{
-    struct lr_config c;
-    lr_config_defaults(&c);
-    ck_assert_uint_eq(lr_writeback_handoff_lease(&c), 0); /* writeback = none */
-    set(&c, "writeback", "hubspot");
-    ck_assert_uint_eq(lr_writeback_handoff_lease(&c), 60); /* the default lease */
-    set(&c, "writeback_timeout_seconds", "10");
-    set(&c, "writeback_lease_seconds", "12");
-    ck_assert_uint_eq(lr_writeback_handoff_lease(&c), 12);
-    /* a row could not wait a moment for a slot and still finish within its lease */
-    set(&c, "writeback_lease_seconds", "11");
-    ck_assert_uint_eq(lr_writeback_handoff_lease(&c), 0);
-    set(&c, "writeback_lease_seconds", "60");
-    set(&c, "writeback", "none");
-    ck_assert_uint_eq(lr_writeback_handoff_lease(&c), 0);
-}
-END_TEST
-
 Suite *writeback_handoff_suite(void)
 {
     Suite *s = suite_create("service/writeback_handoff");
@@ -113,7 +88,6 @@ Suite *writeback_handoff_suite(void)
     tcase_add_test(t, test_wraps_around);
     tcase_add_test(t, test_full_drops_and_counts);
     tcase_add_test(t, test_too_old_is_dropped);
-    tcase_add_test(t, test_handoff_lease_from_the_settings);
     suite_add_tcase(s, t);
     return s;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "service/writeback_attempt.h"
+#include "service/writeback_handoff.h"
 #include "service/writeback_request.h"
 #include "suites.h"
 
@@ -497,6 +498,25 @@ START_TEST(test_jitter_sequence)
 }
 END_TEST
 
+START_TEST(test_handoff_lease_from_the_settings)
+{
+    struct lr_config c;
+    lr_config_defaults(&c);
+    ck_assert_uint_eq(lr_writeback_handoff_lease(&c), 0); /* writeback = none */
+    set_cfg(&c, "writeback", "hubspot");
+    ck_assert_uint_eq(lr_writeback_handoff_lease(&c), 60); /* the default lease */
+    set_cfg(&c, "writeback_timeout_seconds", "10");
+    set_cfg(&c, "writeback_lease_seconds", "12");
+    ck_assert_uint_eq(lr_writeback_handoff_lease(&c), 12);
+    /* a row could not wait a moment for a slot and still finish within its lease */
+    set_cfg(&c, "writeback_lease_seconds", "11");
+    ck_assert_uint_eq(lr_writeback_handoff_lease(&c), 0);
+    set_cfg(&c, "writeback_lease_seconds", "60");
+    set_cfg(&c, "writeback", "none");
+    ck_assert_uint_eq(lr_writeback_handoff_lease(&c), 0);
+}
+END_TEST
+
 Suite *writeback_request_suite(void)
 {
     Suite *s = suite_create("service/writeback_request");
@@ -521,6 +541,7 @@ Suite *writeback_request_suite(void)
     tcase_add_test(o, test_names);
     tcase_add_test(o, test_settings_check);
     tcase_add_test(o, test_jitter_sequence);
+    tcase_add_test(o, test_handoff_lease_from_the_settings);
     suite_add_tcase(s, o);
     return s;
 }
