@@ -37,21 +37,18 @@ void lr_outbox_row_clear(struct lr_outbox_row *row);
  * next_attempt_at passed, no lease or a lease that has passed) and have no older
  * pending row of the same subject and destination (per subject, one delivery at a time
  * and in assignment order), skipping rows another transaction holds; leases them for
- * lease_sec seconds, counts the attempt and publishes assignment ids (every destination:
- * the claims keep the unpublished few). rows[0..*n) are
+ * lease_sec seconds, counts the attempt and, for the webhook, publishes assignment ids
+ * (a CRM's request does not carry them). rows[0..*n) are
  * then the caller's to clear. */
 enum lr_db_status lr_outbox_claim(struct lr_db_conn *c, const char *destination, unsigned max,
                                   unsigned lease_sec, struct lr_outbox_row *rows, size_t *n);
 
 /* Reads rows ids[0..nids) of destination, which this replica's write lane leased at
- * commit (the hand-off), the way lr_outbox_claim reads what it claimed (assignment ids
- * published first for the webhook only): rows[0..*n) are then the caller's to clear. A
- * row is left out unless it is still pending and its lease lasts min_lease_sec more by
- * the database's clock (send it only if the lease covers the whole request). Nobody
- * else changes a leased row (supersession and claims pass it by). */
+ * commit (the hand-off), the way lr_outbox_claim reads what it claimed: rows[0..*n) are
+ * then the caller's to clear. Nobody else changes a leased row (supersession and claims
+ * pass it by), and an outcome is recorded only for the attempt it belongs to. */
 enum lr_db_status lr_outbox_load(struct lr_db_conn *c, const char *destination, const int64_t *ids,
-                                 size_t nids, unsigned min_lease_sec, struct lr_outbox_row *rows,
-                                 size_t *n);
+                                 size_t nids, struct lr_outbox_row *rows, size_t *n);
 
 /* The outcome of one attempt: row id's try numbered attempts. */
 enum lr_outbox_verdict { LR_OUTBOX_DELIVERED, LR_OUTBOX_RETRY, LR_OUTBOX_DEAD };

@@ -14,11 +14,7 @@ static const struct lr_db_stmt CLAIM = {"outbox_claim",
 /* After publication, so that every assignment has its public id. One probe by key per
  * row (LATERAL ... OFFSET 0 keeps each a parameterised index scan): a join planned
  * while the outbox was young scanned outbox and assignments whole for every claim once
- * they had grown, which made this the busiest statement of the bench with write-back.
- * Only rows still pending whose lease lasts $2 seconds more (the database's clock): a
- * handed-over row read too late is left to its lease, never sent while another replica
- * may claim it. "Not final" rather than status = 'pending', so that no partial index
- * on pending rows looks cheaper than the key. */
+ * they had grown, which made this the busiest statement of the bench with write-back. */
 static const struct lr_db_stmt CLAIMED = {
     "outbox_claimed",
     "SELECT o.id, a.id, o.attempts, o.subject, o.subject_id, a.queue, a.rep_id,"
@@ -26,16 +22,13 @@ static const struct lr_db_stmt CLAIMED = {
     "       CASE WHEN a.rep_id IS NOT NULL THEN coalesce(r.crm_owner_id, a.rep_id) END"
     "  FROM unnest($1::bigint[]) AS u(id)"
     "  CROSS JOIN LATERAL (SELECT o.id, o.attempts, o.subject, o.subject_id, o.assignment_seq"
-    "                      FROM outbox o WHERE o.id = u.id"
-    "                        AND o.status NOT IN ('delivered', 'dead', 'superseded')"
-    "                        AND o.lease_until > now() + make_interval(secs => $2::int)"
-    "                      OFFSET 0) o"
+    "                      FROM outbox o WHERE o.id = u.id OFFSET 0) o"
     "  CROSS JOIN LATERAL (SELECT a.id, a.queue, a.rep_id, a.previous_rep_id, a.reason, a.at"
     "                      FROM assignments a WHERE a.seq = o.assignment_seq OFFSET 0) a"
     "  LEFT JOIN LATERAL (SELECT r.crm_owner_id FROM reps r WHERE r.id = a.rep_id OFFSET 0) r"
     "    ON true"
     " ORDER BY o.id",
-    2};
+    1};
 
 /* Every delivery of a round (sql/functions/lr_outbox_delivered.sql): the ids recorded. */
 static const struct lr_db_stmt DELIVERED = {
@@ -113,15 +106,15 @@ static void claim_reset(struct claim_job *job)
     job->n = 0;
 }
 
-/* Reads the rows whose ids are in the array literal and whose leases last min_lease_sec
- * more, publishing assignment ids first when asked. */
-static enum lr_db_status read_rows(struct lr_db_conn *c, const char *ids, bool publish,
-                                   unsigned min_lease_sec, struct claim_job *job)
+/* Reads the rows whose ids are in the array literal. Only the webhook's request carries
+ * the assignment's public id (webhook-id asg_<id>, data.id), so only for it are the ids
+ * published first: publication rewrites every new assignment row, which would double
+ * what a CRM's delivery costs the database. */
+static enum lr_db_status read_rows(struct lr_db_conn *c, const char *ids, struct claim_job *job)
 {
-    enum lr_db_status s = publish ? lr_assignments_publish(c) : LR_DB_OK;
-    char min_s[16];
-    snprintf(min_s, sizeof min_s, "%u", min_lease_sec);
-    const char *q[] = {ids, min_s};
+    enum lr_db_status s =
+        strcmp(job->destination, "webhook") == 0 ? lr_assignments_publish(c) : LR_DB_OK;
+    const char *q[] = {ids};
     PGresult *r;
     if (s == LR_DB_OK)
         s = lr_db_exec(c, &CLAIMED, q, &r);
@@ -178,13 +171,8 @@ static enum lr_db_status claim_tx(struct lr_db_conn *c, void *arg)
     snprintf(max_s, sizeof max_s, "%u", job->max);
     snprintf(lease_s, sizeof lease_s, "%u", job->lease_sec);
     const char *p[] = {job->destination, max_s, lease_s};
-    /* Every claim publishes, for any destination: a CRM's deliveries do not need the
-     * public ids, but readers of assignments then find at most a poll's worth to
-     * publish. */
     PGresult *r;
-    enum lr_db_status s = lr_assignments_publish(c);
-    if (s == LR_DB_OK)
-        s = lr_db_exec(c, &CLAIM, p, &r);
+    enum lr_db_status s = lr_db_exec(c, &CLAIM, p, &r);
     if (s != LR_DB_OK)
         return s;
     int claimed = PQntuples(r);
@@ -194,7 +182,7 @@ static enum lr_db_status claim_tx(struct lr_db_conn *c, void *arg)
         return LR_DB_OK;
     if (ids == NULL)
         return LR_DB_ERROR;
-    s = read_rows(c, ids, false, 0, job);
+    s = read_rows(c, ids, job);
     free(ids);
     return s;
 }
@@ -214,17 +202,11 @@ enum lr_db_status lr_outbox_claim(struct lr_db_conn *c, const char *destination,
 /* No transaction: the rows are leased already, and the read after the publication
  * sees what it published. */
 enum lr_db_status lr_outbox_load(struct lr_db_conn *c, const char *destination, const int64_t *ids,
-                                 size_t nids, unsigned min_lease_sec, struct lr_outbox_row *rows,
-                                 size_t *n)
+                                 size_t nids, struct lr_outbox_row *rows, size_t *n)
 {
     struct claim_job job = {destination, (unsigned)nids, 0, rows, 0};
     char *literal = ids_literal(nids, given_id, ids);
-    /* Only the webhook's request carries the assignment's public id (webhook-id
-     * asg_<id>, data.id): publication rewrites every new assignment row, which would
-     * double what a CRM's delivery costs the database. */
-    bool publish = strcmp(destination, "webhook") == 0;
-    enum lr_db_status s =
-        literal == NULL ? LR_DB_ERROR : read_rows(c, literal, publish, min_lease_sec, &job);
+    enum lr_db_status s = literal == NULL ? LR_DB_ERROR : read_rows(c, literal, &job);
     free(literal);
     if (s != LR_DB_OK)
         claim_reset(&job);

@@ -68,6 +68,11 @@ static int64_t now_ms(void)
     return lr_now_mono_usec() / 1000;
 }
 
+static void count(struct lr_writeback *wb, enum lr_wb_outcome o)
+{
+    atomic_fetch_add_explicit(&wb->counts[wb->target.destination][o], 1, memory_order_relaxed);
+}
+
 static void log_db(struct lr_writeback *wb, const char *msg, enum lr_db_status s)
 {
     unsigned suppressed;
@@ -120,8 +125,7 @@ static void flush(struct lr_writeback *wb)
 static void record(struct lr_writeback *wb, const struct lr_outbox_row *row,
                    const struct lr_wb_verdict *v, int status, const char *error)
 {
-    atomic_fetch_add_explicit(&wb->counts[wb->target.destination][v->outcome], 1,
-                              memory_order_relaxed);
+    count(wb, v->outcome);
     if (v->outcome == LR_WB_DEAD)
         lr_wb_log_dead(wb->target.destination, row, status, error);
     else if (v->outcome == LR_WB_RETRY)
@@ -229,24 +233,26 @@ static int claim_wait_ms(const struct lr_writeback *wb, int64_t since_last)
  * about now, waits out its lease and is claimed then. */
 static void take_handed(struct lr_writeback *wb)
 {
+    size_t dropped = lr_wb_handoff_dropped(wb->handoff);
+    if (dropped > 0)
+        lr_log(LR_LOG_WARN, "handed-over deliveries left to their lease (the worker is behind)",
+               json_pack("{s:I}", "rows", (json_int_t)dropped));
     /* Like a claim, a read is worth a round of rows, not one. */
     size_t k = claim_wait_ms(wb, 0) != 0
                    ? 0
                    : lr_wb_handoff_take(wb->handoff, wb->handed, wb->concurrency - wb->inflight,
                                         now_ms() - wb->handoff_keep_ms);
+    if (k == 0)
+        return;
     size_t n = 0;
     const char *dest = lr_wb_destination_name(wb->target.destination);
-    enum lr_db_status s =
-        k == 0 || !db_ready(wb)
-            ? (k == 0 ? LR_DB_OK : LR_DB_UNAVAILABLE)
-            : lr_outbox_load(&wb->conn, dest, wb->handed, k, wb->timeout_sec + 1, wb->claimed, &n);
-    if (s != LR_DB_OK)
+    enum lr_db_status s = db_ready(wb)
+                              ? lr_outbox_load(&wb->conn, dest, wb->handed, k, wb->claimed, &n)
+                              : LR_DB_UNAVAILABLE;
+    if (s != LR_DB_OK) {
         log_db(wb, "handed-over deliveries not read; they are claimed after their lease", s);
-    /* Too old here, or by the database's clock (their leases would not cover a request). */
-    size_t left = lr_wb_handoff_dropped(wb->handoff) + (s == LR_DB_OK ? k - n : 0);
-    if (left > 0)
-        lr_log(LR_LOG_WARN, "handed-over deliveries left to their lease (the worker is behind)",
-               json_pack("{s:I}", "rows", (json_int_t)left));
+        return;
+    }
     send_claimed(wb, n, true);
 }
 
@@ -334,7 +340,7 @@ static void *run(void *arg)
         take_handed(wb);
         if (want && claim_wait_ms(wb, now - last_claim) == 0) {
             last_claim = now;
-            notified = notified && wb->inflight > 0; /* a row may wait for one */
+            notified = false;
             want = claim(wb);
         }
         curl_multi_perform(wb->multi, &running);
@@ -348,8 +354,6 @@ static void *run(void *arg)
         int gap = want ? claim_wait_ms(wb, now_ms() - last_claim) : -1;
         if (gap >= 0 && gap < ms)
             ms = gap;
-        if (claim_wait_ms(wb, 0) == 0 && lr_wb_handoff_waiting(wb->handoff) > 0)
-            ms = 0; /* handed-over rows wait and slots are free */
         wait_for(wb, ms < 0 ? 0 : ms > POLL_MS ? POLL_MS : ms);
     }
     /* Stopping: no new claims; what is on the wire may finish within its timeout. */
