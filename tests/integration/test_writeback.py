@@ -190,6 +190,21 @@ class WritebackCase(LRTestCase):
         self.assertIsInstance(d["id"], int)
         self.assertRegex(d["delivered_at"] or "", harness.RFC3339_RE)
 
+    @classmethod
+    def start_with(cls, crm, name, reps, **env_kw):
+        """The class's CRM stand-in (started) and environment, with reps (id, segment,
+        crm_owner_id); on any failure the logs are dumped and both are closed."""
+        cls.CRM = crm
+        cls.ENV = None
+        try:
+            cls.ENV = harness.start_env(name, **env_kw)
+            for rep_id, segment, crm_owner_id in reps:
+                put_rep(cls.ENV, rep_id, segment, crm_owner_id)
+        except BaseException:
+            harness.dump_logs()
+            close_all(cls.ENV, cls.CRM)
+            raise
+
     def assertOneCall(self, path, seconds_quiet=1.0):
         self.CRM.wait_quiet(seconds_quiet, timeout=20)
         calls = self.CRM.calls(path)
@@ -725,17 +740,11 @@ class TwoReplicasTest(WritebackCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.CRM = FakeCRM(default=ok(delay=0.05)).start()
-        cls.ENV = None
-        try:
-            cls.ENV = harness.start_env("wb_replicas", servers=2, extra_env=wb_settings(
-                "hubspot", cls.CRM.url, token=HUB_TOKEN, db_pool_size=12))
-            put_rep(cls.ENV, "rp-smb-1", "smb", "6101")
-            put_rep(cls.ENV, "rp-smb-2", "smb", "6102")
-        except BaseException:
-            harness.dump_logs()
-            close_all(cls.ENV, cls.CRM)
-            raise
+        crm = FakeCRM(default=ok(delay=0.05)).start()
+        cls.start_with(crm, "wb_replicas", [("rp-smb-1", "smb", "6101"),
+                                            ("rp-smb-2", "smb", "6102")],
+                       servers=2, extra_env=wb_settings("hubspot", crm.url, token=HUB_TOKEN,
+                                                        db_pool_size=12))
 
     @classmethod
     def tearDownClass(cls):
@@ -778,17 +787,11 @@ class HandoffBacklogTest(WritebackCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.CRM = FakeCRM(default=ok(delay=1.6)).start()
-        cls.ENV = None
-        try:
-            cls.ENV = harness.start_env("wb_backlog", extra_env=wb_settings(
-                "hubspot", cls.CRM.url, token=HUB_TOKEN, timeout=3,
-                writeback_lease_seconds=6, writeback_concurrency=1))
-            put_rep(cls.ENV, "bl-smb-1", "smb", "8101")
-        except BaseException:
-            harness.dump_logs()
-            close_all(cls.ENV, cls.CRM)
-            raise
+        crm = FakeCRM(default=ok(delay=1.6)).start()
+        cls.start_with(crm, "wb_backlog", [("bl-smb-1", "smb", "8101")],
+                       extra_env=wb_settings("hubspot", crm.url, token=HUB_TOKEN, timeout=3,
+                                             writeback_lease_seconds=6,
+                                             writeback_concurrency=1))
 
     @classmethod
     def tearDownClass(cls):
