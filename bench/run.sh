@@ -21,7 +21,8 @@
 # BENCH_BASELINE_SECONDS (default 10), BENCH_CONNECTIONS (default "32 128"),
 # BENCH_EVENTS (requests generated per run, default 300000), BENCH_ACCOUNTS (default
 # 100000), BENCH_WAL_PREWARM_MB (default 1536), BENCH_PG_SETTINGS ("name=value ..." for
-# PostgreSQL, for experiments), BENCH_WALDUMP=1 (pg_waldump --stats of each run),
+# PostgreSQL, for experiments), BENCH_WALDUMP=1 (pg_waldump --stats of each run, and WAL
+# per lead by relation),
 # BENCH_KEEP=1 (keep the temporary folder: logs, PostgreSQL data), LEADROUTER_* for the server (LEADROUTER_BATCH_MAX=1 turns group commit off).
 # BENCH_RATE=N: the measured runs offer about N requests a second (each connection
 # pauses connections/N seconds before each request; the real rate is a little lower and
@@ -260,6 +261,15 @@ for c in $CONNECTIONS; do
             -e "$(sql "SELECT pg_current_wal_lsn()")" >"$tmp/waldump-$c.txt" 2>&1 || true
         say "WAL of the $c-connection run by record:"
         head -n 40 "$tmp/waldump-$c.txt" >&2
+        # and by relation: bytes and records per lead of each table and index
+        "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/pg_waldump" \
+            -p "$tmp/pg/data/pg_wal" -s "$wal_before" -e "$(sql "SELECT pg_current_wal_lsn()")" 2>/dev/null |
+            awk '{ n = split($0, f, "rel "); split(f[2], r, "[ /]"); t = $0; sub(/.*len \(rec\/tot\): *[0-9]+\/ */, "", t)
+                   sub(/,.*/, "", t); k = (n > 1) ? r[3] : $2; b[k] += t; c[k]++ }
+                 END { for (k in b) print k, b[k], c[k] }' >"$tmp/walrel-$c.txt" || true
+        sql "SELECT coalesce(c.relname, w.k), round(w.b / $created), round(w.n / $created::numeric, 2)
+             FROM (VALUES $(awk '{ printf "%s(\x27%s\x27, %s, %s)", (NR > 1 ? "," : ""), $1, $2, $3 }' "$tmp/walrel-$c.txt")) AS w(k, b, n)
+             LEFT JOIN pg_class c ON c.relfilenode::text = w.k ORDER BY 2 DESC" | head -n 30 >&2 || true
     fi
     backend_cpu >"$tmp/cpu-after"
     sleep 1.5 # table statistics reach pg_stat_user_tables within a second of a commit

@@ -31,9 +31,10 @@
 --
 -- Turns come from lr_take_turns (one call per queue, for all its leads of the batch),
 -- and the assignment with its one audit row from lr_write_assignments. The decision is
--- stored once, in leads.decision, which never changes (migrations/0010): the lead's
--- audit row, 'decision.made', holds its outcome (queue, rep, reason, review item,
--- composite queue, rules version) and the stored answers refer to it.
+-- stored once, as columns of the lead (migrations/0012): lr_lead_decision rebuilds it,
+-- and nothing it reads ever changes.
+-- The lead's audit row, 'decision.made', holds its outcome (queue, rep, reason, review
+-- item, composite queue, rules version) and the stored answers refer to the lead.
 CREATE OR REPLACE FUNCTION lr_commit_leads(
     p_webhook_id text[], p_body_sha256 text[], p_lead_id text[], p_domain text[],
     p_event_ts timestamptz[], p_data jsonb[], p_queue text[], p_mode text[], p_rep_id text[],
@@ -88,7 +89,7 @@ BEGIN
         FROM (SELECT DISTINCT inp.wid FROM inp) AS i
         CROSS JOIN LATERAL (SELECT w.webhook_id, w.body_sha256,
                                    coalesce(w.response_body,
-                                            (SELECT l.decision::text FROM leads l
+                                            (SELECT lr_lead_decision(l)::text FROM leads l
                                              WHERE l.id = w.subject_id)) AS response_body
                             FROM webhook_events w WHERE w.webhook_id = i.wid OFFSET 0) AS w
     ),
@@ -101,7 +102,7 @@ BEGIN
     -- Leads routed before.
     l_old AS (
         SELECT l.id, l.decision FROM (SELECT DISTINCT inp.lid FROM inp) AS i
-        CROSS JOIN LATERAL (SELECT l.id, l.decision::text AS decision FROM leads l
+        CROSS JOIN LATERAL (SELECT l.id, lr_lead_decision(l)::text AS decision FROM leads l
                             WHERE l.id = i.lid OFFSET 0) AS l
     ),
     -- The first new webhook-id for each new lead id: it routes the lead.
@@ -148,11 +149,25 @@ BEGIN
     ),
     ins_lead AS (
         INSERT INTO leads (id, webhook_id, domain, event_timestamp, data, queue, rep_id,
-                           reason, composite_queue, review_id, rules_version, decision,
-                           decided_at)
+                           reason, composite_queue, review_id, rules_version, decided_at,
+                           account_matched, named_owner, employee_count,
+                           employee_count_source, employee_count_vote, expected_acv_cents,
+                           expected_acv_source, expected_acv_vote, fit_score,
+                           fit_score_source, fit_score_vote)
         SELECT fin.lid, fin.wid, fin.domain, fin.ets, fin.data, fin.queue, fin.final_rep,
-               fin.reason, fin.composite, fin.review_id, fin.rv, fin.final,
-               (fin.decision ->> 'decided_at')::timestamptz
+               fin.reason, fin.composite, fin.review_id, fin.rv,
+               (fin.decision ->> 'decided_at')::timestamptz,
+               (fin.decision #>> '{account,matched}')::boolean,
+               fin.decision #>> '{account,named_owner}',
+               (fin.decision #>> '{signals,employee_count,value}')::bigint,
+               fin.decision #>> '{signals,employee_count,source}',
+               fin.decision #>> '{signals,employee_count,vote}',
+               round((fin.decision #>> '{signals,expected_acv,value}')::numeric * 100)::bigint,
+               fin.decision #>> '{signals,expected_acv,source}',
+               fin.decision #>> '{signals,expected_acv,vote}',
+               (fin.decision #>> '{signals,fit_score,value}')::bigint,
+               fin.decision #>> '{signals,fit_score,source}',
+               fin.decision #>> '{signals,fit_score,vote}'
         FROM fin ORDER BY fin.ord
     ),
     -- Read by the final SELECT (one row), so that it runs: a SELECT in WITH runs only

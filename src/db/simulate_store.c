@@ -11,58 +11,39 @@
  * decision recorded with source "enrichment" (the accounts table may have changed
  * since); the named owner is the one the decision saw. A decision that went to the
  * owner's segment names it in its queue; otherwise the owner's segment is read from
- * the rep. Amounts become cents with numeric arithmetic, never a double. */
+ * the rep. Amounts become cents with numeric arithmetic, never a double. The decision
+ * (d.v) is the one the lead's first delivery was answered with (lr_lead_decision). */
 #define EVENT_INT(k)                                                                               \
     "CASE WHEN jsonb_typeof(l.data -> '" k "') = 'number'"                                         \
     " THEN (l.data ->> '" k "')::numeric::bigint END"
 #define RECORDED(k, scale)                                                                         \
-    "CASE WHEN l.decision #>> '{signals," k ",source}' = 'enrichment'"                             \
-    " THEN round((l.decision #>> '{signals," k ",value}')::numeric * " scale ")::bigint END"
+    "CASE WHEN d.v #>> '{signals," k ",source}' = 'enrichment'"                                    \
+    " THEN round((d.v #>> '{signals," k ",value}')::numeric * " scale ")::bigint END"
+
+#define EVENT_VALUES                                                                               \
+    EVENT_INT("employee_count")                                                                    \
+    ","                                                                                            \
+    " CASE WHEN jsonb_typeof(l.data -> 'expected_acv') = 'number'"                                 \
+    " THEN round((l.data ->> 'expected_acv')::numeric * 100)::bigint END," EVENT_INT("fit_score")
+
+#define RECORDED_VALUES                                                                            \
+    RECORDED("employee_count", "1")                                                                \
+    "," RECORDED("expected_acv", "100") "," RECORDED("fit_score", "1")
 
 static const struct lr_db_stmt OPEN = {
     "sim_open",
     "DECLARE lr_sim NO SCROLL CURSOR FOR"
-    " SELECT l.id, l.queue, l.reason, l.domain,"
-    "  " EVENT_INT(
-        "employee_count") ","
-                          "  CASE WHEN jsonb_typeof(l.data -> 'expected_acv') = 'number'"
-                          "   THEN round((l.data ->> 'expected_acv')::numeric * 100)::bigint END,"
-                          "  " EVENT_INT(
-                              "fit_score") ","
-                                           "  coalesce((l.decision #>> "
-                                           "'{account,matched}')::boolean, false),"
-                                           "  " RECORDED(
-                                               "employee_count",
-                                               "1") ","
-                                                    "  " RECORDED(
-                                                        "expected_acv",
-                                                        "100") ","
-                                                               "  " RECORDED(
-                                                                   "fit_score",
-                                                                   "1") ","
-                                                                        "  l.decision #>> "
-                                                                        "'{account,named_owner}',"
-                                                                        "  CASE WHEN l.decision "
-                                                                        "->> 'reason' IN "
-                                                                        "('named_account', "
-                                                                        "'named_owner_inactive')"
-                                                                        "   THEN l.decision ->> "
-                                                                        "'queue' ELSE o.segment "
-                                                                        "END,"
-                                                                        "  l.decision ->> 'reason' "
-                                                                        "= 'named_account'"
-                                                                        " FROM leads l LEFT JOIN "
-                                                                        "reps o ON o.id = "
-                                                                        "l.decision #>> "
-                                                                        "'{account,named_owner}'"
-                                                                        " WHERE l.decided_at >= "
-                                                                        "coalesce($1::timestamptz, "
-                                                                        "'-infinity')"
-                                                                        "   AND l.decided_at < "
-                                                                        "coalesce($2::timestamptz, "
-                                                                        "'infinity')"
-                                                                        " ORDER BY l.decided_at, "
-                                                                        "l.id",
+    " SELECT l.id, l.queue, l.reason, l.domain, " EVENT_VALUES ","
+    "  coalesce((d.v #>> '{account,matched}')::boolean, false), " RECORDED_VALUES ","
+    "  d.v #>> '{account,named_owner}',"
+    "  CASE WHEN d.v ->> 'reason' IN ('named_account', 'named_owner_inactive')"
+    "   THEN d.v ->> 'queue' ELSE o.segment END,"
+    "  d.v ->> 'reason' = 'named_account'"
+    " FROM leads l CROSS JOIN LATERAL (SELECT lr_lead_decision(l) AS v) d"
+    " LEFT JOIN reps o ON o.id = d.v #>> '{account,named_owner}'"
+    " WHERE l.decided_at >= coalesce($1::timestamptz, '-infinity')"
+    "   AND l.decided_at < coalesce($2::timestamptz, 'infinity')"
+    " ORDER BY l.decided_at, l.id",
     2};
 static const struct lr_db_stmt FETCH = {"sim_fetch", "FETCH FORWARD " SIM_BATCH " FROM lr_sim", 0};
 static const struct lr_db_stmt VERSION = {"sim_version", "SELECT max(version) FROM rules", 0};

@@ -63,13 +63,85 @@ class AuditTest(LRTestCase):
         self.assertEqual(row["after"], {"queue": "smb", "rep_id": REP, "reason": d["reason"],
                                         "review_id": None, "composite_queue": "smb",
                                         "rules_version": d["rules_version"]})
-        self.assertEqual(ENV.psql("SELECT decision = %s::jsonb FROM leads WHERE id = %s"
+        # Stored as columns of the lead, rebuilt from them (migrations/0012).
+        self.assertEqual(ENV.psql("SELECT (lr_lead_decision(l) = %s::jsonb)::text || ' '"
+                                  " || (decision IS NULL)::text || ' ' || employee_count_source"
+                                  " FROM leads l WHERE id = %s"
+                                  % (sql_quote(harness.dumps(d).decode()), sql_quote(lead_id))),
+                         "true true " + d["signals"]["employee_count"]["source"])
+        # Neither the decision nor a column it is rebuilt from can change.
+        for change in ("decision = '{}'", "employee_count_source = 'x'",
+                       "named_owner = 'x'", "domain = 'x'", "queue = 'strategic'",
+                       "rep_id = NULL", "reason = 'review_resolution'", "composite_queue = 'review'",
+                       "decided_at = now()", "rules_version = NULL", "webhook_id = 'other'",
+                       "review_id = 1"):
+            p = ENV.cluster.psql("UPDATE leads SET %s WHERE id = %s" % (change, sql_quote(lead_id)),
+                                 check=False)
+            self.assertNotEqual(p.returncode, 0, "a lead's decision must never change: " + change)
+            self.assertIn("a lead's decision is never changed", p.stderr)
+        self.assertEqual(ENV.psql("SELECT lr_lead_decision(l) = %s::jsonb FROM leads l WHERE id = %s"
                                   % (sql_quote(harness.dumps(d).decode()), sql_quote(lead_id))),
                          "t")
-        p = ENV.cluster.psql("UPDATE leads SET decision = '{}' WHERE id = %s"
-                             % sql_quote(lead_id), check=False)
-        self.assertNotEqual(p.returncode, 0, "a lead's decision must never change")
+
+    def test_resolved_review_lead_keeps_its_decision(self):
+        """A lead that went to review is answered, after its resolution changed its queue,
+        rep and reason, with the decision it got: a retry of its delivery gets the same
+        bytes, GET /v1/leads/{id} the same decision; its review item's reason cannot
+        change."""
+        ENV.put_rep("au-mm-1", "mid_market")
+        lead_id = unique("au")
+        body = harness.dumps(lead_event(lead_id, employee_count=3))
+        wid = unique("msg")
+        first = ENV.post_event(body=body, webhook_id=wid)
+        self.assertStatus(first, 201)
+        d = first.json()
+        self.assertEqual((d["queue"], d["rep_id"], d["reason"]), ("review", None, "insufficient_data"))
+        r = ENV.api("POST", "/v1/reviews/%s/resolve" % d["review_id"], {"queue": "mid_market"},
+                    role="ops")
+        self.assertStatus(r, 200)
+        lead = ENV.api("GET", "/v1/leads/" + lead_id, role="reader").json()
+        self.assertEqual((lead["queue"], lead["rep_id"], lead["reason"]),
+                         ("mid_market", "au-mm-1", "review_resolution"))
+        self.assertEqual(lead["decision"], d)
+        again = ENV.post_event(body=body, webhook_id=wid)
+        self.assertStatus(again, 200)
+        self.assertEqual(again.body, first.body)
+        other = ENV.post_event(body=body, webhook_id=unique("msg"))
+        self.assertStatus(other, 200)
+        self.assertEqual(other.body, first.body)
+        # The whole trail through the indexes (migrations/0014): the same rows as a scan.
+        trail = ("SELECT coalesce(json_agg(json_build_object('id', id, 'action', action)"
+                 " ORDER BY id), '[]') FROM %s")
+        by_index = json.loads(ENV.psql(trail % ("lr_audit_of('lead', %s)" % sql_quote(lead_id))))
+        self.assertEqual(by_index, json.loads(ENV.psql(
+            trail % ("audit_log WHERE subject_type = 'lead' AND subject_id = %s"
+                     % sql_quote(lead_id)))))
+        self.assertEqual([x["action"] for x in by_index][0], "decision.made")
+        self.assertGreater(len(by_index), 1)
+        plan = ENV.psql("SET enable_seqscan = off; EXPLAIN SELECT * FROM lr_audit_of('lead', %s)"
+                        % sql_quote(lead_id))
+        self.assertIn("audit_log_subject", plan)
+        self.assertIn("Bitmap Index Scan on audit_log_at", plan)
+        self.assertNotIn("Seq Scan on audit_log", plan)
+        p = ENV.cluster.psql("UPDATE reviews SET reason = 'conflict' WHERE id = %d" % d["review_id"],
+                             check=False)
+        self.assertNotEqual(p.returncode, 0)
         self.assertIn("a lead's decision is never changed", p.stderr)
+
+    def test_what_leads_refer_to_is_never_deleted(self):
+        """Leads refer to their rep and review item without a foreign key (migrations/0013):
+        reps and reviews refuse DELETE and TRUNCATE, as rules versions refuse change."""
+        lead_id = unique("au")
+        r = ENV.post_event(lead_event(lead_id, employee_count=3))
+        self.assertStatus(r, 201)
+        review_id = r.json()["review_id"]
+        for sql in ("DELETE FROM reps WHERE id = '%s'" % REP, "TRUNCATE reps CASCADE",
+                    "DELETE FROM reviews WHERE id = %d" % review_id, "TRUNCATE reviews CASCADE"):
+            p = ENV.cluster.psql(sql, check=False)
+            self.assertNotEqual(p.returncode, 0, sql)
+            self.assertRegex(p.stderr, r"(reps|reviews) rows are never deleted: leads refer to them")
+        self.assertEqual(ENV.psql("SELECT count(*) FROM reps WHERE id = '%s'" % REP), "1")
+        self.assertEqual(ENV.psql("SELECT count(*) FROM reviews WHERE id = %d" % review_id), "1")
 
     def test_review_lead_audited(self):
         lead_id = unique("au")

@@ -300,3 +300,27 @@ class RoutingTest(LRTestCase):
 if __name__ == "__main__":
     import unittest
     unittest.main()
+
+
+class DecisionStoredTest(LRTestCase):
+
+    def test_every_shape_rebuilt_byte_for_byte(self):
+        """A lead's decision is stored as columns and rebuilt (lr_lead_decision,
+        migrations/0012): for every shape of decision, the rebuilt text is the 201 body."""
+        shapes = [
+            dict(seg_values("smb")), dict(seg_values("mid_market")), dict(seg_values("strategic")),
+            dict(domain="enr-all.test"), dict(domain="partial.test", employee_count=40),
+            dict(email="someone@gmail.com", employee_count=5, expected_acv=1000.5, fit_score=10),
+            dict(domain="named-smb.test", **seg_values("smb")),
+            dict(domain="named-off.test", **seg_values("strategic")),
+            dict(domain=unique("unknown") + ".test", employee_count=3, expected_acv=60000.25),
+            dict(employee_count=3),
+            dict(employee_count=5, expected_acv=2000000, fit_score=50),
+            dict(expected_acv=0, fit_score=0, employee_count=0),
+        ]
+        for extra in shapes:
+            lead_id = unique("ds")
+            r = ENV.post_event(lead_event(lead_id, **extra))
+            self.assertStatus(r, 201)
+            self.assertEqual(ENV.psql("SELECT lr_lead_decision(l)::text FROM leads l WHERE id = '%s'"
+                                      % lead_id), r.text, extra)

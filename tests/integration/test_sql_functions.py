@@ -33,12 +33,24 @@ def tearDownModule():
 
 # ------------------------------------------------------------------------- helpers
 
+class Money:
+    """A JSON number written as given ("60000.50"), as the service writes money."""
+
+    def __init__(self, text):
+        self.text = text
+
+
+def _dumps(v):
+    return re.sub(r'"@money:([0-9.]+)"', r"\1",
+                  json.dumps(v, default=lambda m: "@money:" + m.text))
+
+
 def q(v):
     """A SQL literal (NULL for None)."""
     if v is None:
         return "NULL"
     if isinstance(v, (dict, list)):
-        v = json.dumps(v)
+        v = _dumps(v)
     return "'%s'" % str(v).replace("'", "''")
 
 
@@ -80,9 +92,19 @@ def turn(queue):
 
 def lead(queue, mode="round_robin", wid=None, lid=None, sha=None, rep=None, reason="composite"):
     lid = lid or unique("sl")
-    decision = {"lead_id": lid, "queue": queue, "reason": reason, "composite_queue": queue,
-                "decided_at": DECIDED_AT, "signals": [{"signal": "employee_count", "vote": queue}]}
-    return {"wid": wid or unique("msg"), "sha": sha or unique("sha"), "lid": lid,
+    wid = wid or unique("msg")
+    # The decision as the service sends it, without rep_id and review_id (money with two
+    # decimals, as lr_json_money writes it: the JSON text is made below).
+    vote = None if queue == "review" else queue
+    decision = {"event_id": wid, "subject": "lead", "subject_id": lid, "queue": queue,
+                "reason": reason, "composite_queue": queue, "rules_version": 1,
+                "decided_at": DECIDED_AT,
+                "account": {"domain": lid + ".example", "matched": True, "named_owner": None},
+                "signals": {"employee_count": {"value": 120, "source": "event", "vote": vote},
+                            "expected_acv": {"value": Money("60000.50"), "source": "enrichment",
+                                             "vote": vote},
+                            "fit_score": {"value": None, "source": "missing", "vote": None}}}
+    return {"wid": wid, "sha": sha or unique("sha"), "lid": lid,
             "domain": lid + ".example", "ets": DECIDED_AT, "data": {"n": 1}, "queue": queue,
             "mode": mode, "rep": rep, "reason": reason, "composite": queue, "rv": 1,
             "decision": decision, "actor": "webhook"}
@@ -221,15 +243,15 @@ class SqlFunctionsTest(LRTestCase):
         review = lead("review", mode="none", reason="conflict")
         res = commit_leads([first, same, other_body, second_wid, review])
 
-        routed = dict(first["decision"], rep_id=reps[0], review_id=None)
+        routed = json.loads(_dumps(dict(first["decision"], rep_id=reps[0], review_id=None)))
         self.assertEqual([s for s, _ in res], [201, 200, 409, 200, 201], res)
         self.assertEqual(json.loads(res[0][1]), routed)
         self.assertEqual(res[1][1], res[0][1])
         self.assertIsNone(res[2][1])
         self.assertEqual(res[3][1], res[0][1])
         review_id = int(ENV.psql("SELECT id FROM reviews WHERE subject_id = %s" % q(review["lid"])))
-        self.assertEqual(json.loads(res[4][1]), dict(review["decision"], rep_id=None,
-                                                     review_id=review_id))
+        self.assertEqual(json.loads(res[4][1]), json.loads(_dumps(dict(review["decision"], rep_id=None,
+                                                                       review_id=review_id))))
         self.assertEqual(turn("smb"), 1, "one turn for one lead")
 
         self.assertEqual(rows("SELECT webhook_id, body_sha256, subject_id, response_status,"
@@ -244,16 +266,33 @@ class SqlFunctionsTest(LRTestCase):
                           {"webhook_id": second_wid["wid"], "body_sha256": second_wid["sha"],
                            "subject_id": first["lid"], "response_status": 200,
                            "response_body": None}])
+        # The decision is stored as columns of the lead and rebuilt from them and the
+        # lead's other columns (migrations/0012), byte for byte the answer.
+        signal_cols = ("account_matched, named_owner, employee_count, employee_count_source,"
+                       " employee_count_vote, expected_acv_cents, expected_acv_source,"
+                       " expected_acv_vote, fit_score, fit_score_source, fit_score_vote")
+        stored = {"account_matched": True, "named_owner": None, "employee_count": 120,
+                  "employee_count_source": "event", "expected_acv_cents": 6000050,
+                  "expected_acv_source": "enrichment", "fit_score": None,
+                  "fit_score_source": "missing", "fit_score_vote": None}
         self.assertEqual(rows("SELECT id, webhook_id, queue, rep_id, reason, review_id,"
-                              " rules_version, decision FROM leads WHERE id = %s" % q(first["lid"])),
-                         [{"id": first["lid"], "webhook_id": first["wid"], "queue": "smb",
-                           "rep_id": reps[0], "reason": "composite", "review_id": None,
-                           "rules_version": 1, "decision": routed}])
+                              " rules_version, decision, %s, lr_lead_decision(l)::text AS rebuilt"
+                              " FROM leads l WHERE id IN (%s, %s) ORDER BY review_id NULLS FIRST"
+                              % (signal_cols, q(first["lid"]), q(review["lid"]))),
+                         [dict(stored, id=first["lid"], webhook_id=first["wid"], queue="smb",
+                               rep_id=reps[0], reason="composite", review_id=None,
+                               rules_version=1, decision=None, employee_count_vote="smb",
+                               expected_acv_vote="smb", rebuilt=res[0][1]),
+                          dict(stored, id=review["lid"], webhook_id=review["wid"],
+                               queue="review", rep_id=None, reason="conflict",
+                               review_id=review_id, rules_version=1, decision=None,
+                               employee_count_vote=None, expected_acv_vote=None,
+                               rebuilt=res[4][1])])
         self.assertEqual(assignments_of(first["lid"]),
                          [{"subject": "lead", "subject_id": first["lid"],
                            "queue": "smb", "rep_id": reps[0], "previous_rep_id": None,
                            "reason": "composite", "rules_version": 1, "unpublished": True}])
-        # One audit row per lead: the decision's outcome; its inputs are leads.decision.
+        # One audit row per lead: the decision's outcome; its inputs are the lead's columns.
         self.assertEqual(audit_of(first["lid"]), [
             {"actor": "webhook", "action": "decision.made", "subject_type": "lead",
              "subject_id": first["lid"], "before": None,
