@@ -50,6 +50,7 @@ SET enable_seqscan = off AS $$
 DECLARE
     v_need text[];
     v_locked text[];
+    v_active text[];
 BEGIN
     PERFORM pg_advisory_xact_lock(k.cls, k.h)
     FROM (SELECT DISTINCT s.cls, s.h
@@ -59,18 +60,23 @@ BEGIN
           ORDER BY s.cls, s.h) AS k;
     -- The turn state of every queue a lead may take a turn in, in the order every writer
     -- of rr_state uses, held to the end: turns are gap-free and a rollback returns them.
+    -- v_active: the locked queues that have an active rep (the lock keeps that true to
+    -- the end; read here once rather than once per lead).
     SELECT array_agg(DISTINCT u.q) INTO v_need
     FROM unnest(p_queue, p_mode) AS u(q, m) WHERE u.m = 'round_robin';
     IF p_wait THEN
-        SELECT array_agg(l.segment) INTO v_locked
-        FROM (SELECT s.segment FROM rr_state s WHERE s.segment = ANY (v_need)
+        SELECT array_agg(l.segment), array_agg(l.segment) FILTER (WHERE l.cycle_len > 0)
+        INTO v_locked, v_active
+        FROM (SELECT s.segment, s.cycle_len FROM rr_state s WHERE s.segment = ANY (v_need)
               ORDER BY s.segment FOR UPDATE) AS l;
     ELSE
-        SELECT array_agg(l.segment) INTO v_locked
-        FROM (SELECT s.segment FROM rr_state s WHERE s.segment = ANY (v_need)
+        SELECT array_agg(l.segment), array_agg(l.segment) FILTER (WHERE l.cycle_len > 0)
+        INTO v_locked, v_active
+        FROM (SELECT s.segment, s.cycle_len FROM rr_state s WHERE s.segment = ANY (v_need)
               ORDER BY s.segment FOR UPDATE SKIP LOCKED) AS l;
     END IF;
     v_locked := coalesce(v_locked, '{}');
+    v_active := coalesce(v_active, '{}');
 
     RETURN QUERY
     WITH inp AS (
@@ -116,10 +122,7 @@ BEGIN
         SELECT inp.*,
                row_number() OVER (PARTITION BY inp.mode, inp.queue ORDER BY inp.ord) AS rk
         FROM inp JOIN l_first USING (ord)
-        WHERE inp.mode <> 'round_robin'
-           OR (inp.queue = ANY (v_locked)
-               AND EXISTS (SELECT 1 FROM rr_state s
-                           WHERE s.segment = inp.queue AND s.cycle_len > 0))
+        WHERE inp.mode <> 'round_robin' OR inp.queue = ANY (v_active)
     ),
     -- The turns of each queue, taken at once: the queue's k-th lead takes its k-th turn.
     turns AS (
