@@ -33,7 +33,7 @@ TEST_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(TEST_SRC))
 SAN_LIB_OBJ  := $(patsubst %.c,$(B)/asan/%.o,$(LIB_SRC)) $(GEN:%=$(B)/asan/gen/%.o)
 SAN_TEST_OBJ := $(patsubst %.c,$(B)/asan/%.o,$(TEST_SRC))
 
-.PHONY: all deps run test unit asan integration bench format format-check clean
+.PHONY: all deps run test unit asan integration bench format format-check clean FORCE
 
 all: $(B)/leadrouter
 
@@ -53,8 +53,15 @@ $(B)/asan/%.o: %.c
 # The migrations and the SQL functions (sql/README.md) are compiled into the binary, so
 # that a binary knows the schema version it needs and an image carries its own SQL.
 SQL_FUNCTIONS := sql/functions.list $(sort $(wildcard sql/functions/*.sql))
-$(B)/gen/migrations.c: $(MIGRATIONS) $(SQL_FUNCTIONS) scripts/embed-migrations.sh \
-		scripts/embed-functions.sh
+# A file taken away makes no prerequisite newer: the list of the files is one too,
+# rewritten only when it changes.
+$(B)/gen/sql-files: FORCE
+	@mkdir -p $(B)/gen
+	@echo '$(MIGRATIONS) $(SQL_FUNCTIONS)' | cmp -s - $@ || \
+	  echo '$(MIGRATIONS) $(SQL_FUNCTIONS)' > $@
+FORCE:
+$(B)/gen/migrations.c: $(MIGRATIONS) $(SQL_FUNCTIONS) $(B)/gen/sql-files \
+		scripts/embed-migrations.sh scripts/embed-functions.sh
 	@mkdir -p $(B)/gen
 	{ sh scripts/embed-migrations.sh $(MIGRATIONS) && \
 	  sh scripts/embed-functions.sh sql/functions.list; } > $@.tmp && mv $@.tmp $@

@@ -27,11 +27,12 @@ ALTER TABLE leads
     ADD COLUMN fit_score_vote text;
 
 -- What lr_lead_decision reads never changes: the trigger of 0010 covered the decision
--- column; this one covers every column the decision is rebuilt from, and the review
--- item's reason.
+-- column; this one covers every column the decision is rebuilt from, the review item's
+-- reason, and created_at, the time of the lead's audit row (lr_audit_of, 0014).
 DROP TRIGGER leads_decision_immutable ON leads;
 CREATE TRIGGER leads_decision_immutable BEFORE UPDATE ON leads
     FOR EACH ROW WHEN ((OLD.decision, OLD.id, OLD.webhook_id, OLD.domain, OLD.composite_queue,
+                        OLD.created_at,
                         OLD.review_id, OLD.rules_version, OLD.decided_at, OLD.account_matched,
                         OLD.named_owner, OLD.employee_count, OLD.employee_count_source,
                         OLD.employee_count_vote, OLD.expected_acv_cents, OLD.expected_acv_source,
@@ -39,6 +40,7 @@ CREATE TRIGGER leads_decision_immutable BEFORE UPDATE ON leads
                         OLD.fit_score_vote)
                        IS DISTINCT FROM
                        (NEW.decision, NEW.id, NEW.webhook_id, NEW.domain, NEW.composite_queue,
+                        NEW.created_at,
                         NEW.review_id, NEW.rules_version, NEW.decided_at, NEW.account_matched,
                         NEW.named_owner, NEW.employee_count, NEW.employee_count_source,
                         NEW.employee_count_vote, NEW.expected_acv_cents, NEW.expected_acv_source,

@@ -1,7 +1,7 @@
 -- A subject's audit trail, oldest first (SPEC 2.10), by index: the subject index holds
 -- every row but a lead's 'decision.made', which is found by its time, the lead's
--- created_at (the same transaction), through the BRIN index on the time
--- (migrations/0014).
+-- created_at (the same transaction; neither changes), through the BRIN index on the
+-- time (migrations/0014).
 CREATE OR REPLACE FUNCTION lr_audit_of(p_subject_type text, p_subject_id text)
 RETURNS SETOF audit_log
 LANGUAGE sql STABLE AS $$

@@ -77,6 +77,21 @@ BEGIN
     END IF;
     v_locked := coalesce(v_locked, '{}');
     v_active := coalesce(v_active, '{}');
+    -- The decision is stored as the lead's columns and rebuilt from them
+    -- (lr_lead_decision): a decision that disagrees with them would be answered once
+    -- and replayed otherwise.
+    IF EXISTS (SELECT 1 FROM unnest(p_webhook_id, p_lead_id, p_domain, p_queue, p_reason,
+                                    p_composite, p_rules_version, p_decision)
+                             AS u(wid, lid, domain, queue, reason, composite, rv, d)
+               WHERE (u.d ->> 'event_id', u.d ->> 'subject', u.d ->> 'subject_id',
+                      u.d #>> '{account,domain}', u.d ->> 'queue', u.d ->> 'reason',
+                      u.d ->> 'composite_queue', u.d ->> 'rules_version')
+                     IS DISTINCT FROM
+                     (u.wid, 'lead', u.lid, u.domain, u.queue, u.reason, u.composite,
+                      u.rv::text)) THEN
+        RAISE EXCEPTION 'a lead''s decision disagrees with its columns'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
 
     RETURN QUERY
     WITH inp AS (

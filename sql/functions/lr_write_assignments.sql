@@ -8,7 +8,7 @@
 --   p_actor: who the audit rows name;
 --   p_decision: when not NULL, the assignment's audit row is a 'decision.made' row, and
 --       these keys are added to its after (the lead path: the decision's outcome, its
---       inputs being in leads.decision, which never changes);
+--       inputs being the lead's columns, which never change, lr_lead_decision);
 --   p_before: the audit row's before (NULL: none);
 --   p_audit: keys added to that row's after, which is always
 --       {"queue", "rep_id", "reason"} of the assignment (NULL: none added).

@@ -120,7 +120,7 @@ class AuditTest(LRTestCase):
         self.assertGreater(len(by_index), 1)
         plan = ENV.psql("SET enable_seqscan = off; EXPLAIN SELECT * FROM lr_audit_of('lead', %s)"
                         % sql_quote(lead_id))
-        self.assertIn("audit_log_subject", plan)
+        self.assertIn("audit_log_subject_trail", plan)
         self.assertIn("Bitmap Index Scan on audit_log_at", plan)
         self.assertNotIn("Seq Scan on audit_log", plan)
         p = ENV.cluster.psql("UPDATE reviews SET reason = 'conflict' WHERE id = %d" % d["review_id"],

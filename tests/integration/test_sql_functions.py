@@ -239,7 +239,9 @@ class SqlFunctionsTest(LRTestCase):
         first = lead("smb")
         same = dict(first)
         other_body = dict(first, sha=unique("sha"))
-        second_wid = dict(first, wid=unique("msg"), sha=unique("sha"))
+        wid2 = unique("msg")
+        second_wid = dict(first, wid=wid2, sha=unique("sha"),
+                          decision=dict(first["decision"], event_id=wid2))
         review = lead("review", mode="none", reason="conflict")
         res = commit_leads([first, same, other_body, second_wid, review])
 
@@ -312,6 +314,21 @@ class SqlFunctionsTest(LRTestCase):
         self.assertEqual(written(first["lid"], first["wid"]),
                          {"leads": 1, "webhook_events": 1, "assignments": 1, "reviews": 0,
                           "audit_log": 1})
+
+    def test_decision_that_disagrees_with_its_columns_refused(self):
+        """The decision is stored as the lead's columns (lr_lead_decision rebuilds it): a
+        batch whose decision disagrees with them in any rebuilt key is refused whole."""
+        set_cycle("smb", [unique("sf-d")])
+        for key, value in (("event_id", "other"), ("subject", "opportunity"),
+                           ("subject_id", "other"), ("queue", "strategic"),
+                           ("reason", "named_account"), ("composite_queue", "strategic"),
+                           ("rules_version", 2), ("account", {"domain": "other.example"})):
+            good, bad = lead("smb"), lead("smb")
+            bad["decision"] = dict(bad["decision"], **{key: value})
+            p = psql_script(commit_leads_sql([good, bad]) + ";", check=False)
+            self.assertNotEqual(p.returncode, 0, key)
+            self.assertIn("a lead's decision disagrees with its columns", p.stderr)
+            self.assertEqual(written(good["lid"], good["wid"]), NOTHING, key)
 
     def test_queue_with_no_active_rep(self):
         """A round-robin lead whose queue has no active rep gets -1 and nothing is written
