@@ -27,25 +27,14 @@ ALTER TABLE leads
     ADD COLUMN fit_score_vote text;
 
 -- What lr_lead_decision reads never changes: the trigger of 0010 covered the decision
--- column; this one covers every column the decision is rebuilt from, the review item's
--- reason, and created_at, the time of the lead's audit row (lr_audit_of, 0014).
+-- column; this one refuses any change of a lead row but the one its review resolution
+-- makes (a review lead's queue, rep and reason), so it covers every column the decision
+-- is rebuilt from and created_at, the time of the lead's audit row (lr_audit_of, 0014);
+-- the second covers the review item's reason.
 DROP TRIGGER leads_decision_immutable ON leads;
 CREATE TRIGGER leads_decision_immutable BEFORE UPDATE ON leads
-    FOR EACH ROW WHEN ((OLD.decision, OLD.id, OLD.webhook_id, OLD.domain, OLD.composite_queue,
-                        OLD.created_at,
-                        OLD.review_id, OLD.rules_version, OLD.decided_at, OLD.account_matched,
-                        OLD.named_owner, OLD.employee_count, OLD.employee_count_source,
-                        OLD.employee_count_vote, OLD.expected_acv_cents, OLD.expected_acv_source,
-                        OLD.expected_acv_vote, OLD.fit_score, OLD.fit_score_source,
-                        OLD.fit_score_vote)
-                       IS DISTINCT FROM
-                       (NEW.decision, NEW.id, NEW.webhook_id, NEW.domain, NEW.composite_queue,
-                        NEW.created_at,
-                        NEW.review_id, NEW.rules_version, NEW.decided_at, NEW.account_matched,
-                        NEW.named_owner, NEW.employee_count, NEW.employee_count_source,
-                        NEW.employee_count_vote, NEW.expected_acv_cents, NEW.expected_acv_source,
-                        NEW.expected_acv_vote, NEW.fit_score, NEW.fit_score_source,
-                        NEW.fit_score_vote)
+    FOR EACH ROW WHEN (to_jsonb(OLD) - ARRAY['queue', 'rep_id', 'reason']
+                           IS DISTINCT FROM to_jsonb(NEW) - ARRAY['queue', 'rep_id', 'reason']
                        OR (OLD.review_id IS NULL
                            AND (OLD.queue, OLD.rep_id, OLD.reason)
                                IS DISTINCT FROM (NEW.queue, NEW.rep_id, NEW.reason)))

@@ -74,7 +74,7 @@ class AuditTest(LRTestCase):
                        "named_owner = 'x'", "domain = 'x'", "queue = 'strategic'",
                        "rep_id = NULL", "reason = 'review_resolution'", "composite_queue = 'review'",
                        "decided_at = now()", "rules_version = NULL", "webhook_id = 'other'",
-                       "review_id = 1"):
+                       "review_id = 1", "data = '{}'", "created_at = now()"):
             p = ENV.cluster.psql("UPDATE leads SET %s WHERE id = %s" % (change, sql_quote(lead_id)),
                                  check=False)
             self.assertNotEqual(p.returncode, 0, "a lead's decision must never change: " + change)
