@@ -12,7 +12,9 @@
  * since); the named owner is the one the decision saw. A decision that went to the
  * owner's segment names it in its queue; otherwise the owner's segment is read from
  * the rep. Amounts become cents with numeric arithmetic, never a double. The decision
- * (d.v) is the one the lead's first delivery was answered with (lr_lead_decision). */
+ * (d.v) is the one the lead's first delivery was answered with (lr_lead_decision),
+ * built once per lead: without OFFSET 0 the planner would copy the call into each of
+ * the eight places that read it (100,000 leads took 13.8 s instead of 2.1). */
 #define EVENT_INT(k)                                                                               \
     "CASE WHEN jsonb_typeof(l.data -> '" k "') = 'number'"                                         \
     " THEN (l.data ->> '" k "')::numeric::bigint END"
@@ -39,7 +41,7 @@ static const struct lr_db_stmt OPEN = {
     "  CASE WHEN d.v ->> 'reason' IN ('named_account', 'named_owner_inactive')"
     "   THEN d.v ->> 'queue' ELSE o.segment END,"
     "  d.v ->> 'reason' = 'named_account'"
-    " FROM leads l CROSS JOIN LATERAL (SELECT lr_lead_decision(l) AS v) d"
+    " FROM leads l CROSS JOIN LATERAL (SELECT lr_lead_decision(l) AS v OFFSET 0) d"
     " LEFT JOIN reps o ON o.id = d.v #>> '{account,named_owner}'"
     " WHERE l.decided_at >= coalesce($1::timestamptz, '-infinity')"
     "   AND l.decided_at < coalesce($2::timestamptz, 'infinity')"

@@ -587,15 +587,21 @@ class A5SimulateTest(LRTestCase):
     def test_100k_stored_leads_in_seconds(self):
         # Leads decided in 2020 under the default rules, written straight to the table:
         # the SQL below computes the two-of-three decision independently of the service.
+        # Half are stored as leads are since migrations/0012 (the decision as columns),
+        # half as before it (the decision as a document).
         n = 100000
         t = time.monotonic()
         ENV.psql("""
             INSERT INTO leads (id, webhook_id, domain, data, queue, reason, composite_queue,
-                               rules_version, decision, decided_at)
+                               rules_version, account_matched, employee_count,
+                               employee_count_source, expected_acv_cents, expected_acv_source,
+                               fit_score, fit_score_source, decision, decided_at)
             SELECT 'bulk-' || g, 'bulk-' || g, NULL,
                    jsonb_build_object('id', 'bulk-' || g, 'employee_count', e, 'expected_acv', a,
                                       'fit_score', f),
                    q, CASE WHEN q = 'review' THEN 'conflict' ELSE 'composite' END, q, 1,
+                   false, e, 'event', (a * 100)::bigint, 'event', f, 'event',
+                   CASE WHEN g % 2 = 1 THEN
                    jsonb_build_object('queue', q, 'reason',
                                       CASE WHEN q = 'review' THEN 'conflict' ELSE 'composite' END,
                                       'composite_queue', q,
@@ -604,7 +610,7 @@ class A5SimulateTest(LRTestCase):
                                           'expected_acv', jsonb_build_object('value', a, 'source', 'event'),
                                           'fit_score', jsonb_build_object('value', f, 'source', 'event')),
                                       'account', jsonb_build_object('domain', NULL, 'matched', false,
-                                                                    'named_owner', NULL)),
+                                                                    'named_owner', NULL)) END,
                    '2020-01-01T00:00:00Z'::timestamptz + g * interval '1 second'
             FROM (SELECT g, e, a, f,
                          CASE WHEN (ve = vf OR ve = va) THEN ve WHEN va = vf THEN va ELSE 'review' END AS q
