@@ -5,7 +5,6 @@
 #include "db/assignments_store.h"
 #include "db/pgarray.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,27 +198,6 @@ void lr_lead_handoff_clear(struct lr_lead_handoff *h)
     h->n = 0;
 }
 
-/* '{id,id,...}' as lr_write_assignments writes it. Only bigints; false when the text
- * is anything else or memory runs out. */
-static bool handoff_parse(const char *text, struct lr_lead_handoff *h)
-{
-    size_t cap = 1;
-    for (const char *p = text; p != NULL && *p; p++)
-        cap += *p == ',';
-    if (text == NULL || *text++ != '{' || (h->ids = calloc(cap, sizeof *h->ids)) == NULL)
-        return false;
-    while (*text != '}' && h->n < cap) {
-        char *end;
-        errno = 0;
-        long long v = strtoll(text, &end, 10);
-        if (end == text || errno != 0 || v <= 0 || (*end != ',' && *end != '}'))
-            return false;
-        h->ids[h->n++] = (int64_t)v;
-        text = *end == ',' ? end + 1 : end;
-    }
-    return *text == '}' && text[1] == '\0';
-}
-
 enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_write *const *w,
                                   size_t n, bool wait, bool hand_off, struct lr_lead_result *out,
                                   struct lr_lead_handoff *handoff)
@@ -271,8 +249,9 @@ enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_wri
         s = LR_DB_ERROR;
         goto out;
     }
-    if (rows == n + 1 && !handoff_parse(lr_db_text(r, (int)n, 2), handoff))
-        lr_lead_handoff_clear(handoff);
+    /* '{id,id,...}' as lr_write_assignments writes it; anything else hands nothing. */
+    if (rows == n + 1)
+        lr_pg_id_array_parse(lr_db_text(r, (int)n, 2), &handoff->ids, &handoff->n);
     for (size_t i = 0; i < n; i++) {
         size_t ord = (size_t)lr_db_int(r, (int)i, 0);
         int status = (int)lr_db_int(r, (int)i, 1);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "db/assignments_store.h"
+#include "db/pgarray.h"
 
 /* Due rows, leased (sql/functions/lr_claim_outbox.sql). */
 static const struct lr_db_stmt CLAIM = {"outbox_claim",
@@ -132,36 +133,6 @@ static enum lr_db_status read_rows(struct lr_db_conn *c, const char *ids, struct
     return LR_DB_OK;
 }
 
-/* {id,id,...} of n ids, each value(i) (bigints only, no quoting needed); NULL when out
- * of memory. */
-static char *ids_literal(size_t n, const char *(*value)(const void *, size_t, char *),
-                         const void *arg)
-{
-    size_t cap = n * 21 + 3, len = 0;
-    char *ids = malloc(cap);
-    if (ids == NULL)
-        return NULL;
-    ids[len++] = '{';
-    for (size_t i = 0; i < n; i++) {
-        char buf[24];
-        len += (size_t)snprintf(ids + len, cap - len, "%s%s", i ? "," : "", value(arg, i, buf));
-    }
-    snprintf(ids + len, cap - len, "}");
-    return ids;
-}
-
-static const char *result_id(const void *arg, size_t i, char *buf)
-{
-    (void)buf;
-    return PQgetvalue(arg, (int)i, 0);
-}
-
-static const char *given_id(const void *arg, size_t i, char *buf)
-{
-    snprintf(buf, 24, "%lld", (long long)((const int64_t *)arg)[i]);
-    return buf;
-}
-
 static enum lr_db_status claim_tx(struct lr_db_conn *c, void *arg)
 {
     struct claim_job *job = arg;
@@ -175,15 +146,17 @@ static enum lr_db_status claim_tx(struct lr_db_conn *c, void *arg)
     enum lr_db_status s = lr_db_exec(c, &CLAIM, p, &r);
     if (s != LR_DB_OK)
         return s;
-    int claimed = PQntuples(r);
-    char *ids = claimed > 0 ? ids_literal((size_t)claimed, result_id, r) : NULL;
+    size_t claimed = (size_t)PQntuples(r);
+    int64_t *ids = claimed > 0 ? malloc(claimed * sizeof *ids) : NULL;
+    for (size_t i = 0; ids != NULL && i < claimed; i++)
+        ids[i] = strtoll(PQgetvalue(r, (int)i, 0), NULL, 10);
     PQclear(r);
     if (claimed == 0)
         return LR_DB_OK;
-    if (ids == NULL)
-        return LR_DB_ERROR;
-    s = read_rows(c, ids, job);
+    char *literal = ids != NULL ? lr_pg_id_array(ids, claimed) : NULL;
     free(ids);
+    s = literal != NULL ? read_rows(c, literal, job) : LR_DB_ERROR;
+    free(literal);
     return s;
 }
 
@@ -205,7 +178,7 @@ enum lr_db_status lr_outbox_load(struct lr_db_conn *c, const char *destination, 
                                  size_t nids, struct lr_outbox_row *rows, size_t *n)
 {
     struct claim_job job = {destination, (unsigned)nids, 0, rows, 0};
-    char *literal = ids_literal(nids, given_id, ids);
+    char *literal = lr_pg_id_array(ids, nids);
     enum lr_db_status s = literal == NULL ? LR_DB_ERROR : read_rows(c, literal, &job);
     free(literal);
     if (s != LR_DB_OK)

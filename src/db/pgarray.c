@@ -1,5 +1,7 @@
 #include "db/pgarray.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +36,51 @@ char *lr_pg_text_array(const char *const *items, size_t n)
     *w++ = '}';
     *w = '\0';
     return out;
+}
+
+char *lr_pg_id_array(const int64_t *ids, size_t n)
+{
+    size_t cap = n * 21 + 3, len = 0;
+    char *out = malloc(cap);
+    if (out == NULL)
+        return NULL;
+    out[len++] = '{';
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(out + len, cap - len, "%s%lld", i ? "," : "", (long long)ids[i]);
+    snprintf(out + len, cap - len, "}");
+    return out;
+}
+
+static bool id_array_parse(const char *text, int64_t *ids, size_t cap, size_t *n)
+{
+    if (*text++ != '{')
+        return false;
+    while (*text != '}' && *n < cap) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(text, &end, 10);
+        if (end == text || errno != 0 || v <= 0 || (*end != ',' && *end != '}'))
+            return false;
+        ids[(*n)++] = (int64_t)v;
+        text = *end == ',' ? end + 1 : end;
+    }
+    return *text == '}' && text[1] == '\0';
+}
+
+bool lr_pg_id_array_parse(const char *text, int64_t **ids, size_t *n)
+{
+    size_t cap = 1;
+    for (const char *p = text; p != NULL && *p; p++)
+        cap += *p == ',';
+    *n = 0;
+    if (text != NULL && (*ids = calloc(cap, sizeof **ids)) != NULL &&
+        id_array_parse(text, *ids, cap, n))
+        return true;
+    if (text != NULL)
+        free(*ids);
+    *ids = NULL;
+    *n = 0;
+    return false;
 }
 
 /* array_recv's input: ndim, has-nulls flag, element type, then per dimension its size

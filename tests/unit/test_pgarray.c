@@ -1,4 +1,5 @@
 /* db/pgarray.c: PostgreSQL text[] literals and binary jsonb[] parameters. */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "db/pgarray.h"
@@ -77,6 +78,43 @@ START_TEST(test_jsonb_binary)
 }
 END_TEST
 
+START_TEST(test_id_array)
+{
+    char *got = lr_pg_id_array(NULL, 0);
+    ck_assert_str_eq(got, "{}");
+    free(got);
+    const int64_t ids[] = {1, 42, INT64_MAX};
+    got = lr_pg_id_array(ids, 3);
+    ck_assert_str_eq(got, "{1,42,9223372036854775807}");
+    free(got);
+}
+END_TEST
+
+START_TEST(test_id_array_parse)
+{
+    int64_t *ids = NULL;
+    size_t n = 7;
+    ck_assert(lr_pg_id_array_parse("{}", &ids, &n));
+    ck_assert_uint_eq(n, 0);
+    free(ids);
+    ck_assert(lr_pg_id_array_parse("{5,9223372036854775807,12}", &ids, &n));
+    ck_assert_uint_eq(n, 3);
+    ck_assert(ids[0] == 5 && ids[1] == INT64_MAX && ids[2] == 12);
+    free(ids);
+    /* Anything but positive bigints: nothing, and nothing to free. */
+    const char *bad[] = {NULL,    "",      "{",      "5",     "{5",   "{,5}",
+                         "{0}",   "{-3}",  "{NULL}", "{{1}}", "{1} ", "{9223372036854775808}",
+                         "{1;2}", "{1,2}x"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ids = (int64_t *)&n;
+        n = 7;
+        ck_assert_msg(!lr_pg_id_array_parse(bad[i], &ids, &n), "%s", bad[i] ? bad[i] : "NULL");
+        ck_assert_ptr_null(ids);
+        ck_assert_uint_eq(n, 0);
+    }
+}
+END_TEST
+
 Suite *pgarray_suite(void)
 {
     Suite *s = suite_create("db/pgarray");
@@ -85,6 +123,8 @@ Suite *pgarray_suite(void)
     tcase_add_test(tc, test_escaping);
     tcase_add_test(tc, test_nulls);
     tcase_add_test(tc, test_jsonb_binary);
+    tcase_add_test(tc, test_id_array);
+    tcase_add_test(tc, test_id_array_parse);
     suite_add_tcase(s, tc);
     return s;
 }
