@@ -11,6 +11,7 @@
 
 struct lr_batcher;
 struct lr_observe;
+struct lr_routing_cache;
 struct lr_writeback;
 
 struct lr_app {
@@ -18,6 +19,8 @@ struct lr_app {
     struct lr_db_pool *pool;
     struct lr_webhook_key webhook_key;
     struct lr_batcher *batcher; /* NULL: leads are written one transaction each */
+    /* Accounts, named accounts and rules for the batcher's read lane (NULL: none). */
+    struct lr_routing_cache *routing_cache;
     /* Set once by the server at SIGTERM: /readyz answers 503 from then on, so that a
      * load balancer stops sending while requests in flight are still served. */
     atomic_bool draining;

@@ -34,6 +34,7 @@ struct lr_config {
     unsigned db_tcp_user_timeout_ms;    /* unacknowledged data on a dead link */
     unsigned readyz_timeout_ms;         /* /readyz answers within this */
     unsigned batch_max;                 /* leads committed in one transaction at most */
+    size_t routing_cache_accounts;      /* the routing cache's limit (0: no cache) */
     char writeback[16];                 /* none, webhook, hubspot, salesforce, pipedrive */
     char writeback_url[1024];           /* the destination's base URL (webhook: the URL) */
     char writeback_token[1024];         /* bearer / API token of the CRM destinations */

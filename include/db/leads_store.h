@@ -71,10 +71,12 @@ void lr_lead_handoff_clear(struct lr_lead_handoff *h);
  * retry then gets the stored answers). hand_off false: this batch hands nothing over
  * (the worker has enough waiting), even on a session that asks for the hand-off. On
  * LR_DB_OK *handoff holds the rows handed over (none when out of memory: those wait out
- * their lease, then any worker claims them). */
+ * their lease, then any worker claims them). routing_v: the routing cache version the
+ * leads were decided at (service/routing_cache.h), 0 when they were decided from a
+ * read of the tables; LR_DB_STALE, nothing written, when it is no longer current. */
 enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_write *const *w,
-                                  size_t n, bool wait, bool hand_off, struct lr_lead_result *out,
-                                  struct lr_lead_handoff *handoff);
+                                  size_t n, bool wait, bool hand_off, int64_t routing_v,
+                                  struct lr_lead_result *out, struct lr_lead_handoff *handoff);
 
 /* The lead with its decision and assignment history as JSON text; LR_DB_NOT_FOUND. */
 enum lr_db_status lr_lead_get_json(struct lr_db_conn *c, const char *id, char **json);

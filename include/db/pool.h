@@ -19,6 +19,7 @@ enum lr_db_status {
     LR_DB_NO_ACTIVE_REP, /* SQLSTATE LR001 from the schema: a queue has no active rep */
     LR_DB_NOT_FOUND,     /* for callers that look one row up */
     LR_DB_RETRY,         /* 40001 or 40P01: lost a race; lr_db_run_tx runs it again */
+    LR_DB_STALE,         /* SQLSTATE LR002: decided on a routing cache no longer current */
 };
 
 /* A statement is declared once, static const, next to the code that runs it. */
@@ -83,6 +84,14 @@ enum lr_db_status lr_db_exec(struct lr_db_conn *c, const struct lr_db_stmt *st,
 enum lr_db_status lr_db_exec_formats(struct lr_db_conn *c, const struct lr_db_stmt *st,
                                      const char *const *values, const int *lengths,
                                      const int *formats, PGresult **res);
+/* One row of a result as it arrives (libpq's single-row mode): r holds row 0 only.
+ * Non-zero: hand over no more rows (the rest are read and dropped). */
+typedef int (*lr_db_row_fn)(void *arg, const PGresult *r);
+/* Runs a prepared statement like lr_db_exec and hands each row to row as it arrives, so
+ * that a large result is never held whole. Rows handed over before a failure are not
+ * taken back: the caller drops what it took when the answer is not LR_DB_OK. */
+enum lr_db_status lr_db_exec_rows(struct lr_db_conn *c, const struct lr_db_stmt *st,
+                                  const char *const *values, lr_db_row_fn row, void *arg);
 /* Plain SQL without parameters (BEGIN, COMMIT, ROLLBACK, DDL). */
 enum lr_db_status lr_db_simple(struct lr_db_conn *c, const char *sql);
 

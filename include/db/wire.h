@@ -25,6 +25,10 @@ bool lr_wire_ok_status(ExecStatusType s);
  * the statement deadline; *out is what PQexec would return (NULL when the connection
  * failed). LR_DB_UNAVAILABLE (connection dropped) when the deadline passes. */
 enum lr_db_status lr_wire_await(struct lr_db_conn *c, int sent, const char *what, PGresult **out);
+/* The same for a query in single-row mode: each row's result goes to row (until it
+ * returns non-zero) and is freed; *out is the final one. */
+enum lr_db_status lr_wire_await_rows(struct lr_db_conn *c, int sent, const char *what,
+                                     lr_db_row_fn row, void *arg, PGresult **out);
 /* PQexec with a deadline. */
 enum lr_db_status lr_wire_simple(struct lr_db_conn *c, const char *sql, const char *what,
                                  PGresult **out);

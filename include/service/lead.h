@@ -14,12 +14,22 @@
 unsigned lr_lead_lanes(void);
 
 struct lr_writeback;
+struct lr_routing_cache;
 
-/* Routes one lead: through batcher when there is one, else alone on a connection of
- * pool. batch_sizes (may be NULL) observes the size of each commit the lead is part of;
- * writeback (may be NULL) takes the outbox rows its commit hands over. */
-void lr_service_lead(struct lr_db_pool *pool, struct lr_batcher *batcher,
-                     struct lr_histogram *batch_sizes, struct lr_writeback *writeback,
-                     const struct lr_envelope *env, struct lr_event_outcome *out);
+/* What the lead path runs on. pool: connections without a batcher. batcher: the lanes
+ * (NULL: each lead alone on a pool connection). batch_sizes (may be NULL): observes the
+ * size of each commit. writeback (may be NULL): takes the outbox rows a commit hands
+ * over. routing_cache (may be NULL): decides leads without a read (with a batcher only). */
+struct lr_lead_path {
+    struct lr_db_pool *pool;
+    struct lr_batcher *batcher;
+    struct lr_histogram *batch_sizes;
+    struct lr_writeback *writeback;
+    struct lr_routing_cache *routing_cache;
+};
+
+/* Routes one lead. */
+void lr_service_lead(const struct lr_lead_path *path, const struct lr_envelope *env,
+                     struct lr_event_outcome *out);
 
 #endif

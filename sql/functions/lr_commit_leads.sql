@@ -25,6 +25,8 @@
 --       queue, so nothing was written for it; the caller sends it again with p_wait.
 --       A batch thus never waits for one busy queue while its other leads could go.
 --   0 (ord 0, after the others): the outbox rows handed to this replica's worker.
+-- SQLSTATE LR002, nothing written: the batch was decided by a routing cache at a version
+-- that is no longer current (the session's leadrouter.decided_at_routing_v).
 -- Arrays are parallel, one entry per lead; p_mode is round_robin, rep or none;
 -- p_rep_id is the rep for mode rep; p_decision is the decision without rep_id and
 -- review_id, which are added here.
@@ -52,6 +54,17 @@ DECLARE
     v_locked text[];
     v_active text[];
 BEGIN
+    -- A replica's routing cache decided the batch at this version (the calling statement
+    -- sets it; empty: decided from a read of the tables). Any write of accounts, named
+    -- accounts, reps or rules since then moved the version on (migrations/0015): the
+    -- batch is refused whole, and decided again on what changed.
+    IF coalesce(current_setting('leadrouter.decided_at_routing_v', true), '') <> ''
+       AND current_setting('leadrouter.decided_at_routing_v', true)::bigint
+           IS DISTINCT FROM (SELECT r.v FROM routing_version r) THEN
+        RAISE EXCEPTION 'the batch was decided at routing version %, no longer current',
+            current_setting('leadrouter.decided_at_routing_v', true)
+            USING ERRCODE = 'LR002';
+    END IF;
     PERFORM pg_advisory_xact_lock(k.cls, k.h)
     FROM (SELECT DISTINCT s.cls, s.h
           FROM (SELECT 74769110 AS cls, hashtext(w) AS h FROM unnest(p_webhook_id) AS w

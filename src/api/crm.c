@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api/event_input.h"
+#include "api/events.h"
 #include "api/observe.h"
 #include "api/problem.h"
 #include "db/crm_store.h"
@@ -206,9 +207,8 @@ struct lead_run {
 static void *lead_main(void *arg)
 {
     struct lead_run *r = arg;
-    lr_service_lead(r->app->pool, r->app->batcher,
-                    r->app->observe ? &r->app->observe->lead_batch : NULL, r->app->writeback,
-                    &r->it->env, &r->it->out);
+    struct lr_lead_path path = lr_api_lead_path(r->app);
+    lr_service_lead(&path, &r->it->env, &r->it->out);
     return NULL;
 }
 

@@ -41,6 +41,13 @@ static void actor_of(const char *id, char *out, size_t size)
         out[start - 1] = '\0';
 }
 
+struct lr_lead_path lr_api_lead_path(struct lr_app *app)
+{
+    return (struct lr_lead_path){app->pool, app->batcher,
+                                 app->observe ? &app->observe->lead_batch : NULL, app->writeback,
+                                 app->routing_cache};
+}
+
 void lr_api_events_post(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
 {
     if (!lr_media_type_is(lr_req_header(req, "Content-Type"), "application/json")) {
@@ -99,10 +106,10 @@ void lr_api_events_post(struct lr_app *app, struct lr_request *req, struct lr_re
     env.body_json = req->body;
     env.actor = req->actor;
     struct lr_event_outcome out;
-    if (env.ev.type == LR_EVENT_LEAD_CREATED)
-        lr_service_lead(app->pool, app->batcher, app->observe ? &app->observe->lead_batch : NULL,
-                        app->writeback, &env, &out);
-    else
+    if (env.ev.type == LR_EVENT_LEAD_CREATED) {
+        struct lr_lead_path path = lr_api_lead_path(app);
+        lr_service_lead(&path, &env, &out);
+    } else
         lr_service_opportunity(app->pool, &env, &out);
     bool opportunity = env.ev.type != LR_EVENT_LEAD_CREATED;
     lr_event_free(&env.ev);

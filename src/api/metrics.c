@@ -13,6 +13,7 @@
 #include "config/version.h"
 #include "db/deliveries_store.h"
 #include "db/reviews_store.h"
+#include "service/routing_cache.h"
 #include "service/writeback.h"
 #include "service/writeback_request.h"
 #include "util/buf.h"
@@ -38,6 +39,40 @@ static void metrics_writeback(const struct lr_app *app, struct lr_buf *b)
             lr_wb_destination_name(d), lr_wb_outcome_name((enum lr_wb_outcome)o), counts[d][o]);
 }
 
+/* The routing cache of the lead lanes (docs/performance.md). A replica without one
+ * (batch_max 1, routing_cache_accounts 0) shows zeros. */
+static void metrics_routing_cache(const struct lr_app *app, struct lr_buf *b)
+{
+    struct lr_routing_cache_figures f = {0};
+    if (app->routing_cache != NULL)
+        lr_routing_cache_figures(app->routing_cache, &f);
+    /* One call per family: lr_metrics_printf writes at most a line's worth. */
+    lr_metrics_printf(b,
+                      "# HELP leadrouter_routing_cache_accounts Accounts this replica holds in "
+                      "memory to route leads without a read.\n"
+                      "# TYPE leadrouter_routing_cache_accounts gauge\n"
+                      "leadrouter_routing_cache_accounts %" PRIu64 "\n",
+                      f.accounts);
+    lr_metrics_printf(b,
+                      "# HELP leadrouter_routing_cache_off Whether the routing cache turned "
+                      "itself off (more accounts than routing_cache_accounts).\n"
+                      "# TYPE leadrouter_routing_cache_off gauge\n"
+                      "leadrouter_routing_cache_off %d\n",
+                      f.off ? 1 : 0);
+    lr_metrics_printf(b,
+                      "# HELP leadrouter_routing_cache_reads_total Reads of what changed in "
+                      "accounts, named accounts, reps and rules.\n"
+                      "# TYPE leadrouter_routing_cache_reads_total counter\n"
+                      "leadrouter_routing_cache_reads_total %" PRIu64 "\n",
+                      f.reads);
+    lr_metrics_printf(b,
+                      "# HELP leadrouter_routing_cache_stale_batches_total Lead batches refused "
+                      "because what they were decided on changed; decided again.\n"
+                      "# TYPE leadrouter_routing_cache_stale_batches_total counter\n"
+                      "leadrouter_routing_cache_stale_batches_total %" PRIu64 "\n",
+                      f.stale_batches);
+}
+
 void lr_api_metrics(struct lr_app *app, struct lr_request *req, struct lr_response *resp)
 {
     /* Not an API token: a scraper holds one static secret, and a database that is down
@@ -57,6 +92,7 @@ void lr_api_metrics(struct lr_app *app, struct lr_request *req, struct lr_respon
                       "leadrouter_build_info{version=\"%s\"} 1\n",
                       LR_VERSION);
     metrics_writeback(app, &b);
+    metrics_routing_cache(app, &b);
     if (app->observe != NULL)
         lr_observe_write(app->observe, &b);
     int64_t pending = 0, open = 0;

@@ -13,6 +13,7 @@
 #include "http/server.h"
 #include "service/batcher.h"
 #include "service/lead.h"
+#include "service/routing_cache.h"
 #include "service/writeback.h"
 #include "service/writeback_handoff.h"
 #include "util/json.h"
@@ -83,6 +84,13 @@ static int serve(const struct lr_config *cfg)
         lr_db_pool_free(app.pool);
         return LR_CLI_FAILED;
     }
+    /* The batcher's read lane decides leads from it (docs/performance.md). */
+    if (app.batcher != NULL && cfg->routing_cache_accounts > 0 &&
+        (app.routing_cache = lr_routing_cache_new(cfg->routing_cache_accounts)) == NULL) {
+        lr_batcher_free(app.batcher);
+        lr_db_pool_free(app.pool);
+        return LR_CLI_FAILED;
+    }
     atomic_init(&app.draining, false);
     atomic_init(&app.readiness, 0);
     atomic_init(&app.bulk_loads, 0);
@@ -96,6 +104,7 @@ static int serve(const struct lr_config *cfg)
         lr_log(LR_LOG_ERROR, "write-back not started", json_pack("{s:s}", "error", err));
         free(observe);
         lr_batcher_free(app.batcher);
+        lr_routing_cache_free(app.routing_cache);
         lr_db_pool_free(app.pool);
         return LR_CLI_FAILED;
     }
@@ -107,6 +116,7 @@ static int serve(const struct lr_config *cfg)
     app.observe = NULL;
     free(observe);
     lr_batcher_free(app.batcher);
+    lr_routing_cache_free(app.routing_cache);
     lr_db_pool_free(app.pool);
     return rc == 0 ? LR_CLI_OK : LR_CLI_FAILED;
 }

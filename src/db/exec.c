@@ -39,6 +39,8 @@ static enum lr_db_status classify(struct lr_db_conn *c, const PGresult *r, const
     }
     if (strcmp(state, "LR001") == 0)
         return LR_DB_NO_ACTIVE_REP;
+    if (strcmp(state, "LR002") == 0)
+        return LR_DB_STALE;
     lr_log(LR_LOG_ERROR, "sql error",
            json_pack("{s:s, s:s}", "sqlstate", state, "error", c->last_error));
     return LR_DB_ERROR;
@@ -130,6 +132,58 @@ enum lr_db_status lr_db_exec_formats(struct lr_db_conn *c, const struct lr_db_st
     enum lr_db_status s = exec_once(c, st, values, lengths, formats, res);
     if (reconnect_for_retry(c, idle, s))
         s = exec_once(c, st, values, lengths, formats, res);
+    return s;
+}
+
+/* Counts the rows handed over, so that a retry is made only when none was. */
+struct row_count {
+    lr_db_row_fn row;
+    void *arg;
+    size_t n;
+};
+
+static int count_row(void *arg, const PGresult *r)
+{
+    struct row_count *rc = arg;
+    rc->n++;
+    return rc->row(rc->arg, r);
+}
+
+static enum lr_db_status rows_once(struct lr_db_conn *c, const struct lr_db_stmt *st,
+                                   const char *const *values, struct row_count *rows)
+{
+    enum lr_db_status s = ensure_prepared(c, st);
+    if (s != LR_DB_OK)
+        return s;
+    PQsetnonblocking(c->pg, 1);
+    int sent = PQsendQueryPrepared(c->pg, st->name, st->nparams, values, NULL, NULL, 0);
+    /* Right after the send, or libpq refuses; then the rows would come whole. */
+    bool single = sent && PQsetSingleRowMode(c->pg);
+    PGresult *r;
+    if ((s = lr_wire_await_rows(c, sent, st->name, count_row, rows, &r)) != LR_DB_OK)
+        return s;
+    if (r == NULL || !lr_wire_ok_status(PQresultStatus(r))) {
+        s = classify(c, r, st->name);
+    } else if (!single) {
+        snprintf(c->last_error, sizeof c->last_error, "%s: no single-row mode", st->name);
+        s = LR_DB_ERROR;
+    }
+    PQclear(r);
+    return s;
+}
+
+enum lr_db_status lr_db_exec_rows(struct lr_db_conn *c, const struct lr_db_stmt *st,
+                                  const char *const *values, lr_db_row_fn row, void *arg)
+{
+    c->timed_out = false;
+    if (c->pg == NULL)
+        return LR_DB_UNAVAILABLE;
+    bool idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+    struct row_count rows = {row, arg, 0};
+    enum lr_db_status s = rows_once(c, st, values, &rows);
+    /* Once a row went to the caller, a retry would hand it over twice. */
+    if (rows.n == 0 && reconnect_for_retry(c, idle, s))
+        s = rows_once(c, st, values, &rows);
     return s;
 }
 

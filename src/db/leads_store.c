@@ -45,18 +45,26 @@ static const struct lr_db_stmt LEAD_CONTEXTS = {
     "    FROM unnest($6::jsonb[]) WITH ORDINALITY AS u(b, o)),"                                    \
     " $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],"                \
     " $13::jsonb[], $14::text[]"
+/* $16: the routing cache version the batch was decided at ('' for none), which
+ * lr_commit_leads checks; the LATERAL reference makes the setting come first. */
 static const struct lr_db_stmt LEADS_COMMIT = {
     "leads_commit",
-    "SELECT ord, status, body FROM lr_commit_leads(" LEADS_COMMIT_ARGS ", $15::boolean)", 15};
+    "SELECT c.ord, c.status, c.body"
+    "  FROM (SELECT set_config('leadrouter.decided_at_routing_v', $16, true)) AS h(v)"
+    "  CROSS JOIN LATERAL lr_commit_leads(" LEADS_COMMIT_ARGS ","
+    "                                     $15::boolean AND h.v IS NOT NULL) AS c",
+    16};
 /* The same without the hand-off, while the worker has enough waiting: the session's
- * setting is cleared for this transaction first (the LATERAL reference orders it). */
+ * setting is cleared for this transaction first. */
 static const struct lr_db_stmt LEADS_COMMIT_NO_HANDOFF = {
     "leads_commit_no_handoff",
     "SELECT c.ord, c.status, c.body"
-    "  FROM (SELECT set_config('leadrouter.writeback_handoff', '', true)) AS h(off)"
+    "  FROM (SELECT set_config('leadrouter.writeback_handoff', '', true),"
+    "               set_config('leadrouter.decided_at_routing_v', $16, true)) AS h(off, v)"
     "  CROSS JOIN LATERAL lr_commit_leads(" LEADS_COMMIT_ARGS ","
-    "                                     $15::boolean OR h.off IS NULL) AS c",
-    15};
+    "                                     ($15::boolean OR h.off IS NULL)"
+    "                                     AND h.v IS NOT NULL) AS c",
+    16};
 
 static const struct lr_db_stmt LEAD_GET = {
     "lead_get",
@@ -199,8 +207,8 @@ void lr_lead_handoff_clear(struct lr_lead_handoff *h)
 }
 
 enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_write *const *w,
-                                  size_t n, bool wait, bool hand_off, struct lr_lead_result *out,
-                                  struct lr_lead_handoff *handoff)
+                                  size_t n, bool wait, bool hand_off, int64_t routing_v,
+                                  struct lr_lead_result *out, struct lr_lead_handoff *handoff)
 {
     memset(out, 0, n * sizeof *out);
     lr_lead_handoff_clear(handoff);
@@ -209,7 +217,8 @@ enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_wri
     /* Column-major: one text array per parameter. */
     const char **cells = calloc(n * NCOLS, sizeof *cells);
     char(*versions)[24] = calloc(n, sizeof *versions);
-    const char *params[NCOLS + 1] = {0};
+    const char *params[NCOLS + 2] = {0};
+    char routing_text[24] = "";
     char *arrays[NCOLS] = {0};
     enum lr_db_status s = LR_DB_OK;
     if (cells == NULL || versions == NULL) {
@@ -224,7 +233,7 @@ enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_wri
     }
     /* The event and the decision, most of the input, go in binary (no array literal for
      * the server to un-escape first); the rest as text. */
-    int lengths[NCOLS + 1] = {0}, formats[NCOLS + 1] = {0};
+    int lengths[NCOLS + 2] = {0}, formats[NCOLS + 2] = {0};
     for (int k = 0; k < NCOLS; k++) {
         const char *const *list = cells + (size_t)k * n;
         formats[k] = k == COL_BODY || k == COL_DECISION;
@@ -236,6 +245,9 @@ enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_wri
         }
     }
     params[NCOLS] = wait ? "true" : "false";
+    if (routing_v > 0)
+        snprintf(routing_text, sizeof routing_text, "%lld", (long long)routing_v);
+    params[NCOLS + 1] = routing_text;
     PGresult *r;
     if ((s = lr_db_exec_formats(c, hand_off ? &LEADS_COMMIT : &LEADS_COMMIT_NO_HANDOFF, params,
                                 lengths, formats, &r)) != LR_DB_OK)

@@ -92,8 +92,12 @@ int lr_db_session_sql(const struct lr_db_limits *l, char *out, size_t len)
     if (n >= 0 && (size_t)n < len && l->statement_timeout_ms != 0)
         n += snprintf(out + n, len - (size_t)n, "; SET statement_timeout = %u",
                       l->statement_timeout_ms);
+    /* A generic plan is costed without its parameters' values, and a large estimate
+     * switched JIT on: 130 ms of compiling for every read of the routing cache. The
+     * lanes' statements are short and run all day; JIT never pays for them. */
     if (n >= 0 && (size_t)n < len && l->generic_plans)
-        n += snprintf(out + n, len - (size_t)n, "; SET plan_cache_mode = force_generic_plan");
+        n += snprintf(out + n, len - (size_t)n,
+                      "; SET plan_cache_mode = force_generic_plan; SET jit = off");
     if (n >= 0 && (size_t)n < len && wb)
         n += snprintf(out + n, len - (size_t)n, "; SET leadrouter.writeback = '%s'", l->writeback);
     if (n >= 0 && (size_t)n < len && wb && l->handoff_lease_sec > 0)

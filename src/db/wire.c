@@ -98,6 +98,12 @@ static bool copy_status(ExecStatusType s)
  * LR_DB_UNAVAILABLE (connection dropped) when the deadline passes. */
 enum lr_db_status lr_wire_await(struct lr_db_conn *c, int sent, const char *what, PGresult **out)
 {
+    return lr_wire_await_rows(c, sent, what, NULL, NULL, out);
+}
+
+enum lr_db_status lr_wire_await_rows(struct lr_db_conn *c, int sent, const char *what,
+                                     lr_db_row_fn row, void *arg, PGresult **out)
+{
     *out = NULL;
     PGconn *pg = c->pg;
     if (!sent) {
@@ -138,6 +144,12 @@ enum lr_db_status lr_wire_await(struct lr_db_conn *c, int sent, const char *what
         PGresult *r = PQgetResult(pg);
         if (r == NULL)
             break;
+        if (PQresultStatus(r) == PGRES_SINGLE_TUPLE) {
+            if (row != NULL && row(arg, r) != 0)
+                row = NULL;
+            PQclear(r);
+            continue;
+        }
         /* A COPY hands the connection to its data stream; there is no further result. */
         bool copy = copy_status(PQresultStatus(r));
         if (keep == NULL || lr_wire_ok_status(PQresultStatus(keep))) {

@@ -14,6 +14,7 @@
 
 #include "db/leads_store.h"
 #include "service/decision_json.h"
+#include "service/routing_cache.h"
 #include "service/rules.h"
 #include "service/writeback.h"
 #include "routing/lead.h"
@@ -35,10 +36,13 @@ struct lead_job {
     struct lr_batch_item item; /* first: the stages get &item */
     const struct lr_envelope *env;
     struct lr_histogram *batch_sizes;
-    struct lr_writeback *writeback; /* takes the outbox rows a commit hands over */
+    struct lr_writeback *writeback;         /* takes the outbox rows a commit hands over */
+    struct lr_routing_cache *routing_cache; /* NULL: decided from a read of the tables */
     /* between the stages */
     struct lr_decision d;
     int64_t rules_version;
+    int64_t routing_v; /* the routing cache's version it was decided at; 0: read */
+    unsigned stale;    /* times its batch was refused as decided on a stale cache */
     char decided_at[40];
     char *decision_json; /* owned */
     struct lr_lead_write w;
@@ -66,6 +70,7 @@ static void finish(struct lead_job *job, enum lr_db_status s, int status, char *
     job->item.fn = NULL;
 }
 
+static void read_stage(struct lr_db_conn *c, struct lr_batch_item *const *items, size_t n);
 static void write_stage(struct lr_db_conn *c, struct lr_batch_item *const *items, size_t n);
 static void wait_stage(struct lr_db_conn *c, struct lr_batch_item *const *items, size_t n);
 
@@ -99,24 +104,89 @@ static void to_write(struct lead_job *job)
     job->item.lane = LANE_WRITE;
 }
 
+/* Back to the first stage, to be decided again. */
+static void to_read(struct lead_job *job)
+{
+    job->item.fn = read_stage;
+    job->item.lane = LANE_READ;
+}
+
 static void fail_all(struct lr_batch_item *const *items, size_t n, enum lr_db_status s)
 {
     for (size_t i = 0; i < n; i++)
         finish(job_of(items[i]), s, 0, NULL);
 }
 
-/* lr_batch_fn: one round trip for the contexts, then the decisions. A webhook-id that
- * was answered before gets its stored answer here, without a write. */
+/* Decides one lead from what was found for its domain, then passes it to the writer. */
+static void decide(struct lr_db_conn *c, struct lead_job *job, int64_t rules_version,
+                   const struct lr_account_facts *account, const struct lr_named_facts *named,
+                   const char *decided_at)
+{
+    const struct lr_rules *rules;
+    enum lr_db_status s = lr_rules_at(c, rules_version, &rules);
+    if (s != LR_DB_OK) {
+        finish(job, s, 0, NULL);
+        return;
+    }
+    /* The free-mail list belongs to the rules, so the domain was looked up anyway;
+     * lr_route_lead_at discards the match when the rules call it free mail. */
+    const struct lr_event *ev = &job->env->ev;
+    struct lr_lead_facts facts = {ev->employees, ev->acv_cents, ev->fit};
+    lr_route_lead_at(rules, ev->has_domain ? ev->domain : NULL, &facts, account, named, &job->d);
+    job->rules_version = rules->version;
+    snprintf(job->decided_at, sizeof job->decided_at, "%s", decided_at);
+    to_write(job);
+}
+
+/* A lead whose batch was refused this often as stale (the tables keep changing, say
+ * during an import) is decided from a read instead, which the writer does not check. */
+enum { STALE_TRIES = 2 };
+
+/* From the routing cache, without a round trip. A webhook-id answered before is found
+ * by the writer, which answers it from what it stored. */
+static void read_cached(struct lr_db_conn *c, struct lr_routing_cache *rc,
+                        struct lr_batch_item *const *items, size_t n)
+{
+    char decided_at[40];
+    lr_rfc3339_now(decided_at);
+    for (size_t i = 0; i < n; i++) {
+        struct lead_job *job = job_of(items[i]);
+        const struct lr_event *ev = &job->env->ev;
+        struct lr_account_facts account;
+        struct lr_named_facts named;
+        lr_routing_cache_lookup(rc, ev->has_domain ? ev->domain : NULL, &account, &named);
+        job->routing_v = lr_routing_cache_version(rc);
+        decide(c, job, lr_routing_cache_rules_version(rc), &account, &named, decided_at);
+    }
+}
+
+/* lr_batch_fn: the routing cache when it can be used, else one round trip for the
+ * contexts; then the decisions. A webhook-id that was answered before gets its stored
+ * answer from that round trip, without a write. */
 static void read_stage(struct lr_db_conn *c, struct lr_batch_item *const *items, size_t n)
 {
     if (c == NULL) {
         fail_all(items, n, LR_DB_UNAVAILABLE);
         return;
     }
+    char period[LR_PERIOD_LEN + 1];
+    lr_period_of(time(NULL), period);
+    struct lr_routing_cache *rc = job_of(items[0])->routing_cache;
+    bool read = false;
+    for (size_t i = 0; i < n; i++)
+        read |= job_of(items[i])->stale >= STALE_TRIES;
+    bool usable = false;
+    /* A failed read of the cache leaves these leads to the read below. */
+    if (rc != NULL && !read && lr_routing_cache_refresh(rc, c, period, &usable) == LR_DB_OK &&
+        usable) {
+        read_cached(c, rc, items, n);
+        return;
+    }
+    enum lr_db_status s;
     struct lr_lead_context *ctx = calloc(n, sizeof *ctx);
     const char **domains = calloc(n, sizeof *domains), **ids = calloc(n, sizeof *ids),
                **shas = calloc(n, sizeof *shas);
-    enum lr_db_status s = LR_DB_ERROR;
+    s = LR_DB_ERROR;
     if (ctx != NULL && domains != NULL && ids != NULL && shas != NULL) {
         for (size_t i = 0; i < n; i++) {
             const struct lr_envelope *env = job_of(items[i])->env;
@@ -124,8 +194,6 @@ static void read_stage(struct lr_db_conn *c, struct lr_batch_item *const *items,
             ids[i] = env->webhook_id;
             shas[i] = env->body_sha256;
         }
-        char period[LR_PERIOD_LEN + 1];
-        lr_period_of(time(NULL), period);
         s = lr_lead_contexts_load(c, n, domains, period, ids, shas, ctx);
     }
     free(domains);
@@ -145,20 +213,8 @@ static void read_stage(struct lr_db_conn *c, struct lr_batch_item *const *items,
             ctx[i].stored_body = NULL;
             continue;
         }
-        const struct lr_rules *rules;
-        if ((s = lr_rules_at(c, ctx[i].rules_version, &rules)) != LR_DB_OK) {
-            finish(job, s, 0, NULL);
-            continue;
-        }
-        /* The free-mail list belongs to the rules, so the domain was looked up anyway;
-         * lr_route_lead_at discards the match when the rules call it free mail. */
-        const struct lr_event *ev = &job->env->ev;
-        struct lr_lead_facts facts = {ev->employees, ev->acv_cents, ev->fit};
-        lr_route_lead_at(rules, ev->has_domain ? ev->domain : NULL, &facts, &ctx[i].account,
-                         &ctx[i].named, &job->d);
-        job->rules_version = rules->version;
-        memcpy(job->decided_at, decided_at, sizeof decided_at);
-        to_write(job);
+        job->routing_v = 0;
+        decide(c, job, ctx[i].rules_version, &ctx[i].account, &ctx[i].named, decided_at);
     }
     for (size_t i = 0; i < n; i++)
         lr_lead_context_free(&ctx[i]);
@@ -169,6 +225,7 @@ struct commit_job {
     const struct lr_lead_write **writes;
     size_t n;
     bool wait, hand_off;
+    int64_t routing_v;
     struct lr_lead_result *res;
     struct lr_lead_handoff handoff;
 };
@@ -177,23 +234,23 @@ struct commit_job {
 static enum lr_db_status commit_tx(struct lr_db_conn *c, void *arg)
 {
     struct commit_job *job = arg;
-    return lr_leads_commit(c, job->writes, job->n, job->wait, job->hand_off, job->res,
-                           &job->handoff);
+    return lr_leads_commit(c, job->writes, job->n, job->wait, job->hand_off, job->routing_v,
+                           job->res, &job->handoff);
 }
 
 /* Commits jobs[0..n) in one transaction. When the database refuses the batch as a whole
  * (a deadlock with another writer, or one lead it rejects), nothing of it was written:
  * each lead is then committed alone, so that only the lead at fault fails. */
 static void commit(struct lr_db_conn *c, struct lead_job **jobs, size_t n, bool wait,
-                   struct lr_lead_result *res)
+                   int64_t routing_v, struct lr_lead_result *res)
 {
     const struct lr_lead_write **writes = calloc(n, sizeof *writes);
     enum lr_db_status s = LR_DB_ERROR;
     if (writes != NULL) {
         for (size_t i = 0; i < n; i++)
             writes[i] = &jobs[i]->w;
-        struct commit_job job = {
-            writes, n, wait, lr_writeback_handoff_room(jobs[0]->writeback), res, {NULL, 0}};
+        bool hand_off = lr_writeback_handoff_room(jobs[0]->writeback);
+        struct commit_job job = {writes, n, wait, hand_off, routing_v, res, {NULL, 0}};
         /* Before the transaction starts: its rows' leases count from then. */
         int64_t started_ms = lr_now_mono_usec() / 1000;
         s = lr_db_run_statement(c, commit_tx, &job);
@@ -209,37 +266,41 @@ static void commit(struct lr_db_conn *c, struct lead_job **jobs, size_t n, bool 
         lr_log(LR_LOG_WARN, "lead batch refused; committing its leads one by one",
                json_pack("{s:i, s:s}", "leads", (int)n, "error", c->last_error));
         for (size_t i = 0; i < n; i++)
-            commit(c, &jobs[i], 1, wait, &res[i]);
+            commit(c, &jobs[i], 1, wait, routing_v, &res[i]);
         return;
     }
     for (size_t i = 0; i < n; i++)
         res[i] = (struct lr_lead_result){.s = s};
 }
 
-/* One transaction. A lead whose queue has no active rep was not written: it is decided
- * again (review) and goes round once more; a busy one goes to its queue's lane. */
-static void write_batch(struct lr_db_conn *c, struct lr_batch_item *const *items, size_t n,
-                        bool wait)
+/* One transaction for jobs[0..n), decided at routing version routing_v (0: from a read,
+ * not checked). A lead whose queue has no active rep was not written: it is decided
+ * again (review) and goes round once more; a busy one goes to its queue's lane; a stale
+ * one goes back to be decided again. */
+static void write_group(struct lr_db_conn *c, struct lead_job **jobs, size_t n, bool wait,
+                        int64_t routing_v)
 {
-    if (c == NULL) {
-        fail_all(items, n, LR_DB_UNAVAILABLE);
+    if (n == 0)
         return;
-    }
-    struct lead_job **jobs = calloc(n, sizeof *jobs);
     struct lr_lead_result *res = calloc(n, sizeof *res);
-    if (jobs == NULL || res == NULL) {
-        free(jobs);
-        free(res);
-        fail_all(items, n, LR_DB_ERROR);
+    if (res == NULL) {
+        for (size_t i = 0; i < n; i++)
+            finish(jobs[i], LR_DB_ERROR, 0, NULL);
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        jobs[i] = job_of(items[i]);
     if (jobs[0]->batch_sizes != NULL)
         lr_histogram_observe(jobs[0]->batch_sizes, (double)n);
-    commit(c, jobs, n, wait, res);
+    commit(c, jobs, n, wait, routing_v, res);
+    bool stale = false;
     for (size_t i = 0; i < n; i++) {
         struct lead_job *job = jobs[i];
+        if (res[i].s == LR_DB_STALE) {
+            /* Nothing was written: the tables moved on since the cache was read. */
+            stale = true;
+            job->stale++;
+            to_read(job);
+            continue;
+        }
         if (res[i].s == LR_DB_OK && res[i].busy) {
             job->item.fn = wait_stage;
             job->item.lane = job->d.queue == LR_SEG_SMB          ? LANE_WAIT_SMB
@@ -255,8 +316,52 @@ static void write_batch(struct lr_db_conn *c, struct lr_batch_item *const *items
         }
         finish(job, res[i].s, res[i].status, res[i].body);
     }
-    free(jobs);
+    if (stale && jobs[0]->routing_cache != NULL)
+        lr_routing_cache_mark_stale(jobs[0]->routing_cache, routing_v);
     free(res);
+}
+
+/* A batch is checked at one routing version, the newest of its leads'. A lead decided at
+ * an older one than that, or than the cache holds by now, would be refused: it goes back
+ * at once (a refusal all the same). Leads decided from a read are committed apart,
+ * unchecked, so that nothing can refuse them again and again. */
+static void write_batch(struct lr_db_conn *c, struct lr_batch_item *const *items, size_t n,
+                        bool wait)
+{
+    if (c == NULL) {
+        fail_all(items, n, LR_DB_UNAVAILABLE);
+        return;
+    }
+    struct lead_job **jobs = calloc(n, sizeof *jobs);
+    if (jobs == NULL) {
+        fail_all(items, n, LR_DB_ERROR);
+        return;
+    }
+    struct lr_routing_cache *rc = job_of(items[0])->routing_cache;
+    int64_t newest = 0, current = rc != NULL ? lr_routing_cache_current(rc) : 0;
+    for (size_t i = 0; i < n; i++)
+        if (job_of(items[i])->routing_v > newest)
+            newest = job_of(items[i])->routing_v;
+    /* jobs[0..nread): decided from a read; then those from the cache; each in the order
+     * they came (the order their turns are taken in). */
+    size_t nread = 0, ncached = 0;
+    for (size_t i = 0; i < n; i++)
+        if (job_of(items[i])->routing_v == 0)
+            jobs[nread++] = job_of(items[i]);
+    for (size_t i = 0; i < n; i++) {
+        struct lead_job *job = job_of(items[i]);
+        if (job->routing_v == 0)
+            continue;
+        if (job->routing_v < newest || job->routing_v < current) {
+            job->stale++;
+            to_read(job);
+            continue;
+        }
+        jobs[nread + ncached++] = job;
+    }
+    write_group(c, jobs, nread, wait, 0);
+    write_group(c, jobs + nread, ncached, wait, newest);
+    free(jobs);
 }
 
 /* lr_batch_fn of the writer: never waits for a turn lock. */
@@ -271,12 +376,17 @@ static void wait_stage(struct lr_db_conn *c, struct lr_batch_item *const *items,
     write_batch(c, items, n, true);
 }
 
-void lr_service_lead(struct lr_db_pool *pool, struct lr_batcher *batcher,
-                     struct lr_histogram *batch_sizes, struct lr_writeback *writeback,
-                     const struct lr_envelope *env, struct lr_event_outcome *out)
+void lr_service_lead(const struct lr_lead_path *path, const struct lr_envelope *env,
+                     struct lr_event_outcome *out)
 {
-    struct lead_job job = {
-        .env = env, .batch_sizes = batch_sizes, .writeback = writeback, .s = LR_DB_UNAVAILABLE};
+    struct lr_db_pool *pool = path->pool;
+    struct lr_batcher *batcher = path->batcher;
+    /* The cache belongs to the read lane's thread: without lanes, no cache. */
+    struct lead_job job = {.env = env,
+                           .batch_sizes = path->batch_sizes,
+                           .writeback = path->writeback,
+                           .routing_cache = batcher != NULL ? path->routing_cache : NULL,
+                           .s = LR_DB_UNAVAILABLE};
     job.item.fn = read_stage;
     job.item.lane = LANE_READ;
     if (batcher != NULL) {

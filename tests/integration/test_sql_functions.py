@@ -330,6 +330,28 @@ class SqlFunctionsTest(LRTestCase):
             self.assertIn("a lead's decision disagrees with its columns", p.stderr)
             self.assertEqual(written(good["lid"], good["wid"]), NOTHING, key)
 
+    def test_batch_decided_on_a_stale_routing_cache(self):
+        """A batch decided by a routing cache (the session's
+        leadrouter.decided_at_routing_v) is refused whole, SQLSTATE LR002 and nothing
+        written, once the routing version has moved on; at the current version, or with
+        no version (decided from a read), it is written."""
+        smb = [unique("sf-rc")]
+        set_cycle("smb", smb)
+        v = int(ENV.psql("SELECT v FROM routing_version"))
+        old, cur, unset = lead("smb"), lead("smb"), lead("smb")
+        p = psql_script("BEGIN;\nSELECT set_config('leadrouter.decided_at_routing_v', '%d', true);"
+                        "\n%s;\nCOMMIT;" % (v - 1, commit_leads_sql([old])), check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("LR002", p.stderr)
+        self.assertIn("decided at routing version %d, no longer current" % (v - 1), p.stderr)
+        self.assertEqual(written(old["lid"], old["wid"]), NOTHING)
+        self.assertEqual(turn("smb"), 0)
+        p = psql_script("BEGIN;\nSELECT set_config('leadrouter.decided_at_routing_v', '%d', true);"
+                        "\n%s;\nCOMMIT;" % (v, commit_leads_sql([cur])))
+        self.assertEqual(json.loads(p.stdout.splitlines()[-1])[0]["status"], 201)
+        self.assertEqual(commit_leads([unset])[0][0], 201)
+        self.assertEqual(written(cur["lid"], cur["wid"])["assignments"], 1)
+
     def test_queue_with_no_active_rep(self):
         """A round-robin lead whose queue has no active rep gets -1 and nothing is written
         for it (the server decides it again: review, no_active_rep); the other leads of the

@@ -22,6 +22,7 @@ int main(void)
     srunner_add_suite(sr, event_input_suite());
     srunner_add_suite(sr, types_suite());
     srunner_add_suite(sr, buf_suite());
+    srunner_add_suite(sr, strmap_suite());
     srunner_add_suite(sr, opportunity_moves_suite());
     srunner_add_suite(sr, opportunity_credit_suite());
     srunner_add_suite(sr, opportunity_decision_suite());

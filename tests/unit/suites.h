@@ -21,6 +21,7 @@ Suite *config_suite(void);
 Suite *event_input_suite(void);
 Suite *types_suite(void);
 Suite *buf_suite(void);
+Suite *strmap_suite(void);
 Suite *opportunity_moves_suite(void);
 Suite *opportunity_credit_suite(void);
 Suite *opportunity_decision_suite(void);

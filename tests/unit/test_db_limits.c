@@ -99,6 +99,11 @@ START_TEST(test_session_sql)
     ck_assert_int_eq(lr_db_session_sql(&l, sql, sizeof sql), 0);
     ck_assert_str_eq(sql, "SET TIME ZONE 'UTC'");
     ck_assert_int_eq(lr_db_session_sql(&l, sql, 10), -1);
+    /* the lead lanes: planned once per session, never compiled */
+    l = (struct lr_db_limits){.statement_timeout_ms = 1500, .generic_plans = true};
+    ck_assert_int_eq(lr_db_session_sql(&l, sql, sizeof sql), 0);
+    ck_assert_str_eq(sql, "SET TIME ZONE 'UTC'; SET statement_timeout = 1500;"
+                          " SET plan_cache_mode = force_generic_plan; SET jit = off");
 }
 END_TEST
 

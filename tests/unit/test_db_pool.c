@@ -201,6 +201,22 @@ START_TEST(test_other_sqlstate_is_error)
 }
 END_TEST
 
+/* lr_commit_leads refuses a batch decided on a routing cache no longer current. */
+START_TEST(test_stale_routing_sqlstate)
+{
+    struct fake_pg f;
+    fake_pg_start(&f, FAKE_SQLSTATE, "LR002");
+    struct lr_db_limits l = {200, 1000, 2, 0};
+    struct lr_db_conn c = {0};
+    ck_assert_int_eq(lr_db_connect_with(f.conninfo, &l, &c), LR_DB_OK);
+    ck_assert_int_eq(lr_db_exec(&c, &PING, NULL, NULL), LR_DB_STALE);
+    ck_assert_ptr_nonnull(c.pg);
+    ck_assert_int_eq(PQstatus(c.pg), CONNECTION_OK);
+    lr_db_disconnect(&c);
+    fake_pg_stop(&f);
+}
+END_TEST
+
 START_TEST(test_connect_refused)
 {
     struct fake_pg f;
@@ -232,6 +248,7 @@ Suite *db_pool_suite(void)
     tcase_add_test(pool, test_probe_budget_covers_statements);
     tcase_add_test(pool, test_statement_timeout_is_unavailable);
     tcase_add_test(pool, test_other_sqlstate_is_error);
+    tcase_add_test(pool, test_stale_routing_sqlstate);
     tcase_add_test(pool, test_connect_refused);
     suite_add_tcase(s, pool);
     return s;
