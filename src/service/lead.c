@@ -182,11 +182,10 @@ static void read_stage(struct lr_db_conn *c, struct lr_batch_item *const *items,
         read_cached(c, rc, items, n);
         return;
     }
-    enum lr_db_status s;
     struct lr_lead_context *ctx = calloc(n, sizeof *ctx);
     const char **domains = calloc(n, sizeof *domains), **ids = calloc(n, sizeof *ids),
                **shas = calloc(n, sizeof *shas);
-    s = LR_DB_ERROR;
+    enum lr_db_status s = LR_DB_ERROR;
     if (ctx != NULL && domains != NULL && ids != NULL && shas != NULL) {
         for (size_t i = 0; i < n; i++) {
             const struct lr_envelope *env = job_of(items[i])->env;

@@ -172,48 +172,50 @@ START_TEST(test_probe_budget_covers_statements)
 }
 END_TEST
 
-START_TEST(test_statement_timeout_is_unavailable)
+static int count_rows(void *arg, const PGresult *r)
+{
+    (void)r;
+    (*(int *)arg)++;
+    return 0;
+}
+
+/* A statement the server refuses with state is answered want, by lr_db_exec and by
+ * lr_db_exec_rows (no row handed over), and the connection stays good. */
+static void assert_sqlstate_status(const char *state, enum lr_db_status want)
 {
     struct fake_pg f;
-    fake_pg_start(&f, FAKE_SQLSTATE, "57014");
+    fake_pg_start(&f, FAKE_SQLSTATE, state);
     struct lr_db_limits l = {200, 1000, 2, 0};
     struct lr_db_conn c = {0};
     ck_assert_int_eq(lr_db_connect_with(f.conninfo, &l, &c), LR_DB_OK);
-    ck_assert_int_eq(lr_db_exec(&c, &PING, NULL, NULL), LR_DB_UNAVAILABLE);
-    /* the server canceled the statement; the connection is still good */
+    ck_assert_int_eq(lr_db_exec(&c, &PING, NULL, NULL), want);
     ck_assert_ptr_nonnull(c.pg);
+    ck_assert_int_eq(PQstatus(c.pg), CONNECTION_OK);
+    int rows = 0;
+    ck_assert_int_eq(lr_db_exec_rows(&c, &PING, NULL, count_rows, &rows), want);
+    ck_assert_int_eq(rows, 0);
     ck_assert_int_eq(PQstatus(c.pg), CONNECTION_OK);
     lr_db_disconnect(&c);
     fake_pg_stop(&f);
+}
+
+/* The server canceled the statement (statement_timeout): 503, the connection kept. */
+START_TEST(test_statement_timeout_is_unavailable)
+{
+    assert_sqlstate_status("57014", LR_DB_UNAVAILABLE);
 }
 END_TEST
 
 START_TEST(test_other_sqlstate_is_error)
 {
-    struct fake_pg f;
-    fake_pg_start(&f, FAKE_SQLSTATE, "42601");
-    struct lr_db_limits l = {200, 1000, 2, 0};
-    struct lr_db_conn c = {0};
-    ck_assert_int_eq(lr_db_connect_with(f.conninfo, &l, &c), LR_DB_OK);
-    ck_assert_int_eq(lr_db_exec(&c, &PING, NULL, NULL), LR_DB_ERROR);
-    lr_db_disconnect(&c);
-    fake_pg_stop(&f);
+    assert_sqlstate_status("42601", LR_DB_ERROR);
 }
 END_TEST
 
 /* lr_commit_leads refuses a batch decided on a routing cache no longer current. */
 START_TEST(test_stale_routing_sqlstate)
 {
-    struct fake_pg f;
-    fake_pg_start(&f, FAKE_SQLSTATE, "LR002");
-    struct lr_db_limits l = {200, 1000, 2, 0};
-    struct lr_db_conn c = {0};
-    ck_assert_int_eq(lr_db_connect_with(f.conninfo, &l, &c), LR_DB_OK);
-    ck_assert_int_eq(lr_db_exec(&c, &PING, NULL, NULL), LR_DB_STALE);
-    ck_assert_ptr_nonnull(c.pg);
-    ck_assert_int_eq(PQstatus(c.pg), CONNECTION_OK);
-    lr_db_disconnect(&c);
-    fake_pg_stop(&f);
+    assert_sqlstate_status("LR002", LR_DB_STALE);
 }
 END_TEST
 
