@@ -34,15 +34,15 @@ enum lr_db_status lr_routing_cache_refresh(struct lr_routing_cache *rc, struct l
 /* What the cache holds for domain (NULL: nothing, as for a lead without one). */
 void lr_routing_cache_lookup(const struct lr_routing_cache *rc, const char *domain,
                              struct lr_account_facts *account, struct lr_named_facts *named);
-/* The routing version the cache holds, and the newest rules version at it. */
-int64_t lr_routing_cache_version(const struct lr_routing_cache *rc);
+/* The routing version of the last refresh (any thread; 0 while nothing usable is held):
+ * the version a decision from the cache is made at, and a decision at a lower one is
+ * stale. The newest rules version at it. */
+int64_t lr_routing_cache_current(const struct lr_routing_cache *rc);
 int64_t lr_routing_cache_rules_version(const struct lr_routing_cache *rc);
 
 /* A batch decided at version v was refused as stale (counted): the next refresh reads,
  * unless the cache already moved past v. */
 void lr_routing_cache_mark_stale(struct lr_routing_cache *rc, int64_t v);
-/* The version of the last refresh (any thread): a decision at a lower one is stale. */
-int64_t lr_routing_cache_current(const struct lr_routing_cache *rc);
 
 /* For /metrics (any thread). */
 struct lr_routing_cache_figures {

@@ -53,17 +53,15 @@ DECLARE
     v_need text[];
     v_locked text[];
     v_active text[];
+    v_decided_at bigint := nullif(current_setting('leadrouter.decided_at_routing_v', true), '');
 BEGIN
     -- A replica's routing cache decided the batch at this version (the calling statement
     -- sets it; empty: decided from a read of the tables). Any write of accounts, named
     -- accounts, reps or rules since then moved the version on (migrations/0015): the
     -- batch is refused whole, and decided again on what changed.
-    IF coalesce(current_setting('leadrouter.decided_at_routing_v', true), '') <> ''
-       AND current_setting('leadrouter.decided_at_routing_v', true)::bigint
-           IS DISTINCT FROM (SELECT r.v FROM routing_version r) THEN
+    IF v_decided_at <> (SELECT r.v FROM routing_version r) THEN
         RAISE EXCEPTION 'the batch was decided at routing version %, no longer current',
-            current_setting('leadrouter.decided_at_routing_v', true)
-            USING ERRCODE = 'LR002';
+            v_decided_at USING ERRCODE = 'LR002';
     END IF;
     PERFORM pg_advisory_xact_lock(k.cls, k.h)
     FROM (SELECT DISTINCT s.cls, s.h

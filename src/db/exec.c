@@ -87,54 +87,6 @@ static bool reconnect_for_retry(struct lr_db_conn *c, bool was_idle, enum lr_db_
     return lr_wire_open(c, c->conninfo, &c->limits) == LR_DB_OK;
 }
 
-static enum lr_db_status exec_once(struct lr_db_conn *c, const struct lr_db_stmt *st,
-                                   const char *const *values, const int *lengths,
-                                   const int *formats, PGresult **res)
-{
-    enum lr_db_status s = ensure_prepared(c, st);
-    if (s != LR_DB_OK)
-        return s;
-    PQsetnonblocking(c->pg, 1);
-    PGresult *r;
-    s = lr_wire_await(
-        c, PQsendQueryPrepared(c->pg, st->name, st->nparams, values, lengths, formats, 0), st->name,
-        &r);
-    if (s != LR_DB_OK)
-        return s;
-    if (r == NULL || !lr_wire_ok_status(PQresultStatus(r))) {
-        s = classify(c, r, st->name);
-        PQclear(r);
-        return s;
-    }
-    if (res != NULL)
-        *res = r;
-    else
-        PQclear(r);
-    return LR_DB_OK;
-}
-
-enum lr_db_status lr_db_exec(struct lr_db_conn *c, const struct lr_db_stmt *st,
-                             const char *const *values, PGresult **res)
-{
-    return lr_db_exec_formats(c, st, values, NULL, NULL, res);
-}
-
-enum lr_db_status lr_db_exec_formats(struct lr_db_conn *c, const struct lr_db_stmt *st,
-                                     const char *const *values, const int *lengths,
-                                     const int *formats, PGresult **res)
-{
-    if (res != NULL)
-        *res = NULL;
-    c->timed_out = false;
-    if (c->pg == NULL)
-        return LR_DB_UNAVAILABLE;
-    bool idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
-    enum lr_db_status s = exec_once(c, st, values, lengths, formats, res);
-    if (reconnect_for_retry(c, idle, s))
-        s = exec_once(c, st, values, lengths, formats, res);
-    return s;
-}
-
 /* Counts the rows handed over, so that a retry is made only when none was. */
 struct row_count {
     lr_db_row_fn row;
@@ -149,42 +101,71 @@ static int count_row(void *arg, const PGresult *r)
     return rc->row(rc->arg, r);
 }
 
-static enum lr_db_status rows_once(struct lr_db_conn *c, const struct lr_db_stmt *st,
-                                   const char *const *values, struct row_count *rows)
+/* One call of a prepared statement: its result in *res (when res is set), or, with
+ * rows, each row handed over as it arrives (libpq's single-row mode). */
+static enum lr_db_status exec_once(struct lr_db_conn *c, const struct lr_db_stmt *st,
+                                   const char *const *values, const int *lengths,
+                                   const int *formats, struct row_count *rows, PGresult **res)
 {
     enum lr_db_status s = ensure_prepared(c, st);
     if (s != LR_DB_OK)
         return s;
     PQsetnonblocking(c->pg, 1);
-    int sent = PQsendQueryPrepared(c->pg, st->name, st->nparams, values, NULL, NULL, 0);
+    int sent = PQsendQueryPrepared(c->pg, st->name, st->nparams, values, lengths, formats, 0);
     /* Right after the send, or libpq refuses; then the rows would come whole. */
-    bool single = sent && PQsetSingleRowMode(c->pg);
+    bool single = rows == NULL || (sent && PQsetSingleRowMode(c->pg));
     PGresult *r;
-    if ((s = lr_wire_await_rows(c, sent, st->name, count_row, rows, &r)) != LR_DB_OK)
+    s = lr_wire_await_rows(c, sent, st->name, rows != NULL ? count_row : NULL, rows, &r);
+    if (s != LR_DB_OK)
         return s;
     if (r == NULL || !lr_wire_ok_status(PQresultStatus(r))) {
         s = classify(c, r, st->name);
     } else if (!single) {
         snprintf(c->last_error, sizeof c->last_error, "%s: no single-row mode", st->name);
         s = LR_DB_ERROR;
+    } else if (res != NULL) {
+        *res = r;
+        return LR_DB_OK;
     }
     PQclear(r);
     return s;
 }
 
-enum lr_db_status lr_db_exec_rows(struct lr_db_conn *c, const struct lr_db_stmt *st,
-                                  const char *const *values, lr_db_row_fn row, void *arg)
+static enum lr_db_status exec_retried(struct lr_db_conn *c, const struct lr_db_stmt *st,
+                                      const char *const *values, const int *lengths,
+                                      const int *formats, struct row_count *rows, PGresult **res)
 {
+    if (res != NULL)
+        *res = NULL;
     c->timed_out = false;
     if (c->pg == NULL)
         return LR_DB_UNAVAILABLE;
     bool idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
-    struct row_count rows = {row, arg, 0};
-    enum lr_db_status s = rows_once(c, st, values, &rows);
+    enum lr_db_status s = exec_once(c, st, values, lengths, formats, rows, res);
     /* Once a row went to the caller, a retry would hand it over twice. */
-    if (rows.n == 0 && reconnect_for_retry(c, idle, s))
-        s = rows_once(c, st, values, &rows);
+    if ((rows == NULL || rows->n == 0) && reconnect_for_retry(c, idle, s))
+        s = exec_once(c, st, values, lengths, formats, rows, res);
     return s;
+}
+
+enum lr_db_status lr_db_exec(struct lr_db_conn *c, const struct lr_db_stmt *st,
+                             const char *const *values, PGresult **res)
+{
+    return exec_retried(c, st, values, NULL, NULL, NULL, res);
+}
+
+enum lr_db_status lr_db_exec_formats(struct lr_db_conn *c, const struct lr_db_stmt *st,
+                                     const char *const *values, const int *lengths,
+                                     const int *formats, PGresult **res)
+{
+    return exec_retried(c, st, values, lengths, formats, NULL, res);
+}
+
+enum lr_db_status lr_db_exec_rows(struct lr_db_conn *c, const struct lr_db_stmt *st,
+                                  const char *const *values, lr_db_row_fn row, void *arg)
+{
+    struct row_count rows = {row, arg, 0};
+    return exec_retried(c, st, values, NULL, NULL, &rows, NULL);
 }
 
 static enum lr_db_status simple_once(struct lr_db_conn *c, const char *sql)

@@ -45,26 +45,23 @@ static const struct lr_db_stmt LEAD_CONTEXTS = {
     "    FROM unnest($6::jsonb[]) WITH ORDINALITY AS u(b, o)),"                                    \
     " $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],"                \
     " $13::jsonb[], $14::text[]"
-/* $16: the routing cache version the batch was decided at ('' for none), which
- * lr_commit_leads checks; the LATERAL reference makes the setting come first. */
+/* Two settings for this transaction come first (the LATERAL reference orders them):
+ * $16, the routing cache version the batch was decided at ('' for none), which
+ * lr_commit_leads checks; and, while the worker has enough waiting ($17 false), the
+ * session's hand-off setting cleared, so that the batch hands nothing over. */
 static const struct lr_db_stmt LEADS_COMMIT = {
     "leads_commit",
     "SELECT c.ord, c.status, c.body"
-    "  FROM (SELECT set_config('leadrouter.decided_at_routing_v', $16, true)) AS h(v)"
+    "  FROM (SELECT set_config('leadrouter.decided_at_routing_v', $16, true),"
+    "               set_config('leadrouter.writeback_handoff',"
+    "                          CASE WHEN $17::boolean"
+    "                               THEN coalesce(current_setting("
+    "                                        'leadrouter.writeback_handoff', true), '')"
+    "                               ELSE '' END, true)) AS h(v, handoff)"
     "  CROSS JOIN LATERAL lr_commit_leads(" LEADS_COMMIT_ARGS ","
-    "                                     $15::boolean AND h.v IS NOT NULL) AS c",
-    16};
-/* The same without the hand-off, while the worker has enough waiting: the session's
- * setting is cleared for this transaction first. */
-static const struct lr_db_stmt LEADS_COMMIT_NO_HANDOFF = {
-    "leads_commit_no_handoff",
-    "SELECT c.ord, c.status, c.body"
-    "  FROM (SELECT set_config('leadrouter.writeback_handoff', '', true),"
-    "               set_config('leadrouter.decided_at_routing_v', $16, true)) AS h(off, v)"
-    "  CROSS JOIN LATERAL lr_commit_leads(" LEADS_COMMIT_ARGS ","
-    "                                     ($15::boolean OR h.off IS NULL)"
-    "                                     AND h.v IS NOT NULL) AS c",
-    16};
+    "                                     $15::boolean AND h.v IS NOT NULL"
+    "                                     AND h.handoff IS NOT NULL) AS c",
+    17};
 
 static const struct lr_db_stmt LEAD_GET = {
     "lead_get",
@@ -217,7 +214,7 @@ enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_wri
     /* Column-major: one text array per parameter. */
     const char **cells = calloc(n * NCOLS, sizeof *cells);
     char(*versions)[24] = calloc(n, sizeof *versions);
-    const char *params[NCOLS + 2] = {0};
+    const char *params[NCOLS + 3] = {0};
     char routing_text[24] = "";
     char *arrays[NCOLS] = {0};
     enum lr_db_status s = LR_DB_OK;
@@ -233,7 +230,7 @@ enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_wri
     }
     /* The event and the decision, most of the input, go in binary (no array literal for
      * the server to un-escape first); the rest as text. */
-    int lengths[NCOLS + 2] = {0}, formats[NCOLS + 2] = {0};
+    int lengths[NCOLS + 3] = {0}, formats[NCOLS + 3] = {0};
     for (int k = 0; k < NCOLS; k++) {
         const char *const *list = cells + (size_t)k * n;
         formats[k] = k == COL_BODY || k == COL_DECISION;
@@ -248,9 +245,9 @@ enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_wri
     if (routing_v > 0)
         snprintf(routing_text, sizeof routing_text, "%lld", (long long)routing_v);
     params[NCOLS + 1] = routing_text;
+    params[NCOLS + 2] = hand_off ? "true" : "false";
     PGresult *r;
-    if ((s = lr_db_exec_formats(c, hand_off ? &LEADS_COMMIT : &LEADS_COMMIT_NO_HANDOFF, params,
-                                lengths, formats, &r)) != LR_DB_OK)
+    if ((s = lr_db_exec_formats(c, &LEADS_COMMIT, params, lengths, formats, &r)) != LR_DB_OK)
         goto out;
     /* n answers, then the hand-off when there is one. */
     size_t rows = (size_t)PQntuples(r);

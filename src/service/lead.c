@@ -155,7 +155,7 @@ static void read_cached(struct lr_db_conn *c, struct lr_routing_cache *rc,
         struct lr_account_facts account;
         struct lr_named_facts named;
         lr_routing_cache_lookup(rc, ev->has_domain ? ev->domain : NULL, &account, &named);
-        job->routing_v = lr_routing_cache_version(rc);
+        job->routing_v = lr_routing_cache_current(rc);
         decide(c, job, lr_routing_cache_rules_version(rc), &account, &named, decided_at);
     }
 }

@@ -25,14 +25,14 @@ struct account {
 
 struct lr_routing_cache {
     size_t max_accounts;
-    bool loaded, off;
+    bool loaded;
     int64_t retry_at_usec; /* monotonic; no read before it */
     int64_t v, rules_version;
     char period[LR_PERIOD_LEN + 1];
     atomic_bool stale;
     _Atomic int64_t current;
+    atomic_bool off; /* over max_accounts: for good (read by /metrics too) */
     /* for /metrics */
-    atomic_bool off_pub;
     _Atomic uint64_t accounts_pub, reads, stale_batches;
     struct lr_strmap account_of; /* domain -> index in accounts */
     struct account *accounts;
@@ -54,7 +54,7 @@ struct lr_routing_cache *lr_routing_cache_new(size_t max_accounts)
     rc->max_accounts = max_accounts;
     atomic_init(&rc->stale, false);
     atomic_init(&rc->current, 0);
-    atomic_init(&rc->off_pub, false);
+    atomic_init(&rc->off, false);
     atomic_init(&rc->accounts_pub, 0);
     atomic_init(&rc->reads, 0);
     atomic_init(&rc->stale_batches, 0);
@@ -152,7 +152,7 @@ enum lr_db_status lr_routing_cache_refresh(struct lr_routing_cache *rc, struct l
                                            const char *period, bool *usable)
 {
     *usable = false;
-    if (rc->off || lr_now_mono_usec() < rc->retry_at_usec)
+    if (atomic_load(&rc->off) || lr_now_mono_usec() < rc->retry_at_usec)
         return LR_DB_OK;
     bool stale = atomic_exchange(&rc->stale, false);
     if (rc->loaded && !stale && strcmp(rc->period, period) == 0) {
@@ -170,8 +170,7 @@ enum lr_db_status lr_routing_cache_refresh(struct lr_routing_cache *rc, struct l
         atomic_store(&rc->current, 0);
         atomic_store(&rc->accounts_pub, 0);
         if (s == LR_DB_OK) {
-            rc->off = true;
-            atomic_store(&rc->off_pub, true);
+            atomic_store(&rc->off, true);
             lr_log(LR_LOG_WARN, "routing cache off: more accounts than routing_cache_accounts",
                    json_pack("{s:I}", "routing_cache_accounts", (json_int_t)rc->max_accounts));
         } else {
@@ -210,11 +209,6 @@ void lr_routing_cache_lookup(const struct lr_routing_cache *rc, const char *doma
         *named = rc->named[i];
 }
 
-int64_t lr_routing_cache_version(const struct lr_routing_cache *rc)
-{
-    return rc->v;
-}
-
 int64_t lr_routing_cache_rules_version(const struct lr_routing_cache *rc)
 {
     return rc->rules_version;
@@ -240,5 +234,5 @@ void lr_routing_cache_figures(const struct lr_routing_cache *rc,
     out->accounts = atomic_load(&m->accounts_pub);
     out->reads = atomic_load(&m->reads);
     out->stale_batches = atomic_load(&m->stale_batches);
-    out->off = atomic_load(&m->off_pub);
+    out->off = atomic_load(&m->off);
 }
