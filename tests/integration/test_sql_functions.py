@@ -4,7 +4,9 @@ one batch, a queue with no active rep, a busy queue), lr_take_turns (one turn an
 and lr_write_assignments (rows and audit rows; the write-back outbox rows its session's
 leadrouter.writeback asks for, supersession, NOTIFY, the hand-off to the replica's own
 worker), lr_claim_outbox (order, one row per
-subject at a time, lease, attempts, SKIP LOCKED), and `leadrouter migrate` (it re-creates
+subject at a time, lease, attempts, SKIP LOCKED), the plans the delivery worker keeps from
+a young outbox once it has grown (lr_outbox_delivered, outbox_retry, outbox_dead), and
+`leadrouter migrate` (it re-creates
 every function, a second run changes nothing, each file of sql/functions/ is what the
 database holds, a database newer than the binary keeps its functions)."""
 
@@ -192,6 +194,15 @@ def claim(dest, n):
     out = ENV.psql("SELECT coalesce(json_agg(c ORDER BY c), '[]') FROM"
                    " lr_claim_outbox(%s, %d, 60) AS c" % (q(dest), n))
     return json.loads(out)
+
+
+def c_statement(name):
+    """The SQL text of the statement called name in db/outbox_store.c (its C string
+    literals joined), so that a test prepares exactly what the worker sends."""
+    src = (harness.REPO / "src" / "db" / "outbox_store.c").read_text()
+    body = src[src.index('"%s",' % name) + len(name) + 3:]
+    body = body[:re.search(r",\s*\d+\};", body).start()]
+    return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', body))
 
 
 NOTHING = {"leads": 0, "webhook_events": 0, "assignments": 0, "reviews": 0, "audit_log": 0}
@@ -682,6 +693,69 @@ class SqlFunctionsTest(LRTestCase):
             {"status": "dead", "last_status": None, "free": False, "at": False}])
         self.assertEqual(ENV.psql("SELECT count(*) FROM lr_outbox_delivered('{}', '{}', '{}')"),
                          "0")
+
+    def test_outbox_delivered_reads_only_its_rows_once_the_outbox_grows(self):
+        """The plan lr_outbox_delivered keeps for its session, made while the outbox was
+        empty and never analysed, still reads only the round's rows through outbox_pkey
+        once 5,000 pending rows have come: auto_explain's plan of its UPDATE, after eight
+        calls on the empty table, finds the outbox by id and through no partial index of
+        pending rows. (The session's outbox is a temporary copy that stands in for the
+        table by name. The plan that read every pending row at every round fails here.)"""
+        script = ("CREATE TEMP TABLE outbox (LIKE public.outbox INCLUDING ALL);\n"
+                  "LOAD 'auto_explain';\n"
+                  "SET auto_explain.log_min_duration = 0;\n"
+                  "SET auto_explain.log_nested_statements = on;\n"
+                  "SELECT count(*) FROM generate_series(1, 8) AS g,"
+                  " lr_outbox_delivered(array(SELECT generate_series(1, 64)::bigint),"
+                  " array_fill(1, '{64}'), array_fill(200, '{64}'));\n"
+                  "INSERT INTO outbox (id, assignment_seq, subject, subject_id, destination,"
+                  " attempts) SELECT g, g, 'lead', 'l' || g, 'hubspot', 1"
+                  " FROM generate_series(1, 5000) AS g;\n"
+                  "SET client_min_messages = log;\n"
+                  "SELECT count(*), min(d), max(d) FROM lr_outbox_delivered("
+                  "array(SELECT generate_series(4001, 4064)::bigint), array_fill(1, '{64}'),"
+                  " array_fill(200, '{64}')) AS d;\n")
+        p = psql_script(script)
+        self.assertEqual(p.stdout.split(), ["0", "64|4001|4064"])
+        plan = p.stderr[p.stderr.index("UPDATE outbox o"):]
+        plan = plan[:plan.index("LOCATION:")]
+        self.assertRegex(plan, r"Index Cond: \(id = ")
+        self.assertEqual(set(re.findall(r"Index Scan (?:using|on) (\S+)", plan)), {"outbox_pkey"})
+
+    def test_outcome_statements_read_only_their_row_once_the_outbox_grows(self):
+        """The delivery worker's single-row outcomes (outbox_retry, outbox_dead of
+        db/outbox_store.c, taken from the source), prepared while the outbox was empty
+        and run eight times, still find their row through outbox_pkey once 5,000
+        pending rows have come, and through no full walk of a partial index of pending
+        rows (the plans that walked outbox_subject for every outcome failed here)."""
+        retry, dead = c_statement("outbox_retry"), c_statement("outbox_dead")
+        script = ("CREATE TEMP TABLE outbox (LIKE public.outbox INCLUDING ALL);\n"
+                  "LOAD 'auto_explain';\n"
+                  "SET auto_explain.log_min_duration = 0;\n"
+                  "PREPARE retry(bigint, int, int, text, float8, float8) AS %s;\n"
+                  "PREPARE dead(bigint, int, int, text) AS %s;\n" % (retry, dead))
+        script += ("EXECUTE retry(1, 1, 503, 'x', 1, 1);\n"
+                   "EXECUTE dead(1, 1, 400, 'x');\n") * 8
+        script += ("INSERT INTO outbox (id, assignment_seq, subject, subject_id, destination,"
+                   " attempts) SELECT g, g, 'lead', 'l' || g, 'hubspot', 1"
+                   " FROM generate_series(1, 5000) AS g;\n"
+                   "SET client_min_messages = log;\n"
+                   "EXECUTE retry(4000, 1, 503, 'x', 1, 1);\n"
+                   "EXECUTE dead(4001, 1, 400, 'x');\n"
+                   "SET client_min_messages = warning;\n"
+                   "SELECT id, status FROM outbox WHERE id IN (4000, 4001) ORDER BY id;\n")
+        p = psql_script(script)
+        self.assertEqual(p.stdout.split(), ["4000|pending", "4001|dead"])
+        plans = p.stderr.split("LOCATION:")
+        # Each finds its row by id; the retry also probes for a newer row of the
+        # subject (outbox n), by subject.
+        expected = {"PREPARE retry": [("outbox_pkey", "o"),
+                                      ("outbox_subject_subject_id_id_idx", "n")],
+                    "PREPARE dead": [("outbox_pkey", "")]}
+        for name, scans in expected.items():
+            plan = next(x for x in plans if name in x)
+            self.assertEqual(re.findall(r"Index Scan using (\S+) on outbox ?(\w*)", plan),
+                             scans, name)
 
     # -- migrate --
 
