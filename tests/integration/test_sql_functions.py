@@ -196,10 +196,10 @@ def claim(dest, n):
     return json.loads(out)
 
 
-def c_statement(name):
-    """The SQL text of the statement called name in db/outbox_store.c (its C string
-    literals joined), so that a test prepares exactly what the worker sends."""
-    src = (harness.REPO / "src" / "db" / "outbox_store.c").read_text()
+def c_statement(name, source="outbox_store.c"):
+    """The SQL text of the statement called name in src/db/<source> (its C string
+    literals joined), so that a test prepares exactly what the service sends."""
+    src = (harness.REPO / "src" / "db" / source).read_text()
     body = src[src.index('"%s",' % name) + len(name) + 3:]
     body = body[:re.search(r",\s*\d+\};", body).start()]
     return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', body))
@@ -756,6 +756,32 @@ class SqlFunctionsTest(LRTestCase):
             plan = next(x for x in plans if name in x)
             self.assertEqual(re.findall(r"Index Scan using (\S+) on outbox ?(\w*)", plan),
                              scans, name)
+
+    def test_opportunity_context_finds_open_reviews_by_subject(self):
+        """An opportunity event's context (opp_context of db/opportunities_store.c,
+        prepared while reviews was empty and run eight times) asks whether its
+        opportunity has an open review through reviews_open_opportunity once 5,000 open
+        lead reviews have come: no read of every open review (the statement before
+        migrations/0016 read them all, and failed here)."""
+        ctx = c_statement("opp_context", "opportunities_store.c")
+        script = ("CREATE TEMP TABLE reviews (LIKE public.reviews INCLUDING ALL);\n"
+                  "LOAD 'auto_explain';\n"
+                  "SET auto_explain.log_min_duration = 0;\n"
+                  "PREPARE ctx(text, text) AS %s;\n" % ctx)
+        script += "EXECUTE ctx('opp-none', 'lead-none');\n" * 8
+        script += ("INSERT INTO reviews (subject, subject_id, reason, signals, rules_version)"
+                   " SELECT 'lead', 'l' || g, 'conflict', '{}', 1"
+                   " FROM generate_series(1, 5000) AS g;\n"
+                   "INSERT INTO reviews (subject, subject_id, reason, signals, rules_version)"
+                   " VALUES ('opportunity', 'opp-open', 'conflict', '{}', 1);\n"
+                   "SET client_min_messages = log;\n"
+                   "EXECUTE ctx('opp-open', 'lead-none');\n")
+        p = psql_script(script)
+        self.assertEqual(p.stdout.split("\n")[8].split("|")[1], "t", p.stdout)
+        plan = [x for x in p.stderr.split("LOCATION:") if "PREPARE ctx" in x][-1]
+        self.assertRegex(plan, r"Index (Only )?Scan using reviews_subject_id_idx on reviews v")
+        self.assertNotIn("Seq Scan on reviews", plan)
+        self.assertNotIn("reviews_opened_at_id_idx", plan)
 
     # -- migrate --
 
