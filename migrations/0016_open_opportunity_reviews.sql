@@ -3,8 +3,9 @@
 -- each event read every open review: 2.3 ms at 30,000 open lead reviews, and more as
 -- the review queue grows. The index holds only open reviews of opportunities, so a
 -- lead sent to review (about a fifth of the leads) writes no entry to it.
--- Building it locks reviews against writes for the time it takes: on a large table,
--- migrate in a quiet hour, or create it beforehand by hand with CREATE INDEX
--- CONCURRENTLY under this name (the statement below then does nothing).
+-- Building it reads the whole table (resolved reviews too) and locks it against writes
+-- for the time it takes, which holds the lead batches that send a lead to review: on
+-- a large table, migrate in a quiet hour, or create it beforehand by hand with CREATE
+-- INDEX CONCURRENTLY under this name (the statement below then does nothing).
 CREATE INDEX IF NOT EXISTS reviews_open_opportunity ON reviews (subject_id)
     WHERE subject = 'opportunity' AND status = 'open';
