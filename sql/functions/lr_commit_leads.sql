@@ -27,7 +27,7 @@
 --   0 (ord 0, after the others): the outbox rows handed to this replica's worker.
 -- SQLSTATE LR002, nothing written: the batch was decided by a routing cache at a version
 -- that is no longer current (the session's leadrouter.decided_at_routing_v).
--- Arrays are parallel, one entry per lead; p_mode is round_robin, rep or none;
+-- Arrays are parallel, one entry per lead, starting at 1; p_mode is round_robin, rep or none;
 -- p_rep_id is the rep for mode rep; p_decision is the decision without rep_id and
 -- review_id, which are added here.
 --
@@ -105,9 +105,9 @@ BEGIN
     END IF;
 
     -- The event and the decision, most of a lead's bytes, stay in their arrays and are
-    -- read by position (ord) where they are written: every CTE below is materialised,
-    -- some of them sorted, and carrying them through each cost the writer more than a
-    -- tenth of its time.
+    -- read by position (ord; the arrays start at 1) where they are written: every CTE
+    -- below is materialised, some of them sorted, and copying them into each cost the
+    -- writer 2-4% of its time (docs/performance.md).
     RETURN QUERY
     WITH inp AS (
         SELECT u.ord::integer AS ord, u.wid, u.sha, u.lid, u.domain, u.ets, u.queue, u.mode,
