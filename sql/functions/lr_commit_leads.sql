@@ -106,8 +106,8 @@ BEGIN
 
     -- The event and the decision, most of a lead's bytes, stay in their arrays and are
     -- read by position (ord; the arrays start at 1) where they are written: every CTE
-    -- below is materialised, some of them sorted, and copying them into each cost the
-    -- writer 2-4% of its time (docs/performance.md).
+    -- below is materialised, some of them sorted, and copying them into each showed as 5%
+    -- of the writer's time in a profile (docs/performance.md).
     RETURN QUERY
     WITH inp AS (
         SELECT u.ord::integer AS ord, u.wid, u.sha, u.lid, u.domain, u.ets, u.queue, u.mode,
