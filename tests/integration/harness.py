@@ -15,6 +15,7 @@ Environment knobs:
 
 import atexit
 import base64
+import contextlib
 import hashlib
 import hmac
 import http.client
@@ -592,15 +593,23 @@ def _cleanup_all():
 atexit.register(_cleanup_all)
 
 
-def start_env(name, servers=1, extra_env=None):
-    """Starts an Env; on failure cleans it up and re-raises."""
-    env = Env(name)
+@contextlib.contextmanager
+def closed_on_failure(env):
+    """For a module's set-up on env: a failure inside prints the logs, closes env and
+    goes on up."""
     try:
-        env.start(servers=servers, extra_env=extra_env)
+        yield env
     except BaseException:
         dump_logs()
         env.close()
         raise
+
+
+def start_env(name, servers=1, extra_env=None):
+    """Starts an Env; on failure cleans it up and re-raises."""
+    env = Env(name)
+    with closed_on_failure(env):
+        env.start(servers=servers, extra_env=extra_env)
     return env
 
 

@@ -13,12 +13,8 @@ REP = "au-smb-1"
 def setUpModule():
     global ENV
     ENV = harness.start_env("audit")
-    try:
+    with harness.closed_on_failure(ENV):
         ENV.put_rep(REP, "smb")
-    except BaseException:
-        harness.dump_logs()
-        ENV.close()
-        raise
 
 
 def tearDownModule():

@@ -20,12 +20,8 @@ UNBATCHED = None  # a second server on the same database, one lead per transacti
 def setUpModule():
     global ENV, UNBATCHED
     ENV = harness.start_env("batching")
-    try:
+    with harness.closed_on_failure(ENV):
         UNBATCHED = ENV.add_server(extra_env={"LEADROUTER_BATCH_MAX": "1"}, name="unbatched")
-    except BaseException:
-        harness.dump_logs()
-        ENV.close()
-        raise
 
 
 def tearDownModule():

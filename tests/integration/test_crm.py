@@ -37,7 +37,7 @@ def setUpModule():
         "LEADROUTER_PIPEDRIVE_USER": PD_USER,
         "LEADROUTER_PIPEDRIVE_PASSWORD": PD_PASS,
     })
-    try:
+    with harness.closed_on_failure(ENV):
         for seg, reps in (("smb", ("crm-smb-1",)), ("mid_market", ("crm-mm-1",)),
                           ("strategic", ("crm-st-1",))):
             for r in reps:
@@ -49,10 +49,6 @@ def setUpModule():
         ])
         if r.status != 200:
             raise AssertionError("PUT /v1/accounts -> %r" % r)
-    except BaseException:
-        harness.dump_logs()
-        ENV.close()
-        raise
 
 
 def tearDownModule():

@@ -44,12 +44,8 @@ _frozen = []  # pids stopped right now: SIGCONT'ed by the test, and at exit what
 def setUpModule():
     global ENV
     ENV = harness.start_env("db_deadlines", extra_env=SHORT)
-    try:
+    with harness.closed_on_failure(ENV):
         ENV.put_rep(REP, "smb")
-    except BaseException:
-        harness.dump_logs()
-        ENV.close()
-        raise
 
 
 def tearDownModule():

@@ -13,13 +13,9 @@ REPS = {"smb": "id-smb-1", "mid_market": "id-mm-1", "strategic": "id-st-1"}
 def setUpModule():
     global ENV
     ENV = harness.start_env("idempotency")
-    try:
+    with harness.closed_on_failure(ENV):
         for seg, rid in REPS.items():
             ENV.put_rep(rid, seg)
-    except BaseException:
-        harness.dump_logs()
-        ENV.close()
-        raise
 
 
 def tearDownModule():

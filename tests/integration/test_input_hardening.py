@@ -32,7 +32,7 @@ OUT_OF_UTC_RANGE = ("9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00")
 def setUpModule():
     global ENV, DEFAULT_RULES
     ENV = harness.start_env("input_hardening")
-    try:
+    with harness.closed_on_failure(ENV):
         for rid, seg in (("ih-smb-1", "smb"), ("ih-smb-2", "smb"), ("ih-mm-1", "mid_market"),
                          ("ih-st-1", "strategic")):
             ENV.put_rep(rid, seg)
@@ -40,10 +40,6 @@ def setUpModule():
         if r.status != 200:
             raise AssertionError("GET /v1/rules -> %r" % r)
         DEFAULT_RULES = r.json()["document"]
-    except BaseException:
-        harness.dump_logs()
-        ENV.close()
-        raise
 
 
 def tearDownModule():

@@ -19,12 +19,8 @@ REP = "op-smb-1"
 def setUpModule():
     global ENV
     ENV = harness.start_env("operations")
-    try:
+    with harness.closed_on_failure(ENV):
         ENV.put_rep(REP, "smb")
-    except BaseException:
-        harness.dump_logs()
-        ENV.close()
-        raise
 
 
 def tearDownModule():

@@ -26,7 +26,7 @@ def ts(seconds=0):
 def setUpModule():
     global ENV
     ENV = harness.start_env("opportunities", extra_env={"LEADROUTER_DB_POOL_SIZE": "12"})
-    try:
+    with harness.closed_on_failure(ENV):
         for r in SMB:
             ENV.put_rep(r, "smb")
         for r in MM:
@@ -47,10 +47,6 @@ def setUpModule():
         ])
         if r.status != 200:
             raise AssertionError("PUT /v1/named-accounts -> %r" % r)
-    except BaseException:
-        harness.dump_logs()
-        ENV.close()
-        raise
 
 
 def tearDownModule():

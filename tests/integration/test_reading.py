@@ -16,13 +16,9 @@ ITEM_KEYS = {"id", "subject", "subject_id", "queue", "rep_id", "previous_rep_id"
 def setUpModule():
     global ENV
     ENV = harness.start_env("reading", servers=2)
-    try:
+    with harness.closed_on_failure(ENV):
         for seg, rid in REPS.items():
             ENV.put_rep(rid, seg)
-    except BaseException:
-        harness.dump_logs()
-        ENV.close()
-        raise
 
 
 def tearDownModule():

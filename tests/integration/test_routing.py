@@ -24,7 +24,7 @@ NAMED = {
 def setUpModule():
     global ENV
     ENV = harness.start_env("routing")
-    try:
+    with harness.closed_on_failure(ENV):
         ENV.put_rep(R_SMB, "smb")
         ENV.put_rep(R_MM, "mid_market")
         ENV.put_rep(R_ST, "strategic")
@@ -49,10 +49,6 @@ def setUpModule():
                                  [{"domain": d, "owner_rep_id": o} for d, o in NAMED.items()])
         SETUP["named_next"] = ENV.api("PUT", "/v1/named-accounts/" + NEXT_PERIOD,
                                       [{"domain": "future-named.test", "owner_rep_id": R_MM}])
-    except BaseException:
-        harness.dump_logs()
-        ENV.close()
-        raise
 
 
 def tearDownModule():

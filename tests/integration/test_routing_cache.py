@@ -26,14 +26,10 @@ def setUpModule():
     global ENV, A, B
     ENV = harness.start_env("routing_cache", servers=2)
     A, B = ENV.servers
-    try:
+    with harness.closed_on_failure(ENV):
         for rid, seg in ((R_SMB, "smb"), (R_MM, "mid_market"), (R_ST, "strategic"),
                          (R_OWNER, "mid_market")):
             ENV.put_rep(rid, seg)
-    except BaseException:
-        harness.dump_logs()
-        ENV.close()
-        raise
 
 
 def tearDownModule():

@@ -28,7 +28,7 @@ THIN = {"employee_count": 10}
 def setUpModule():
     global ENV, DEFAULT_RULES
     ENV = harness.start_env("sales_ops", servers=2)
-    try:
+    with harness.closed_on_failure(ENV):
         for seg, ids in REPS.items():
             for rid in ids:
                 ENV.put_rep(rid, seg)
@@ -36,10 +36,6 @@ def setUpModule():
         if r.status != 200:
             raise AssertionError("GET /v1/rules -> %r" % r)
         DEFAULT_RULES = r.json()["document"]
-    except BaseException:
-        harness.dump_logs()
-        ENV.close()
-        raise
 
 
 def tearDownModule():

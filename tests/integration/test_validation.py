@@ -16,13 +16,9 @@ SMALL = None  # a server with LEADROUTER_MAX_BODY_BYTES=2048
 def setUpModule():
     global ENV, SMALL
     ENV = harness.start_env("validation")
-    try:
+    with harness.closed_on_failure(ENV):
         ENV.put_rep("va-smb-1", "smb")
         SMALL = ENV.add_server(extra_env={"LEADROUTER_MAX_BODY_BYTES": "2048"}, name="small")
-    except BaseException:
-        harness.dump_logs()
-        ENV.close()
-        raise
 
 
 def tearDownModule():
