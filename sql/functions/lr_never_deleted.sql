@@ -1,9 +1,10 @@
--- Trigger function of reps and reviews (migrations/0013): leads refer to their rows
--- without a foreign key, so none may go.
+-- Trigger function of the rows others refer to without a foreign key, so that none may
+-- go: reps and reviews, which leads refer to (migrations/0013), and assignments, which
+-- outbox rows refer to (0017, whose triggers name the referrers in their argument).
 CREATE OR REPLACE FUNCTION lr_never_deleted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION '% rows are never deleted: leads refer to them', TG_TABLE_NAME
-        USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION '% rows are never deleted: % refer to them', TG_TABLE_NAME,
+        coalesce(TG_ARGV[0], 'leads') USING ERRCODE = 'insufficient_privilege';
 END
 $$;

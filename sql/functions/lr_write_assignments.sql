@@ -90,45 +90,67 @@ BEGIN
     IF v_seq IS NULL THEN
         RETURN coalesce(cardinality(p_subject_id), 0);
     END IF;
-    -- The subjects' older pending rows, found by one probe of outbox_subject per new row
-    -- (a LATERAL, so a parameterised scan: as a plain subquery it was hashed, which read
-    -- every pending row for each batch, and a CRM outage makes them many). They decide
-    -- the hand-off (take: the condition above) and what is superseded. The statement's
-    -- snapshot does not see the rows it inserts.
-    WITH n AS (
-        SELECT u.seq, u.subject, u.sid, old.ids,
-               v_lease > 0 AND old.ids IS NULL
-               AND count(*) OVER (PARTITION BY u.subject, u.sid) = 1 AS take
-        FROM unnest(v_seq, v_subject, v_subject_id) AS u(seq, subject, sid)
-        CROSS JOIN LATERAL (SELECT array_agg(p.id) AS ids FROM outbox p
-                            WHERE p.subject = u.subject AND p.subject_id = u.sid
-                              AND p.status = 'pending') AS old
-    ),
-    -- A row taken is due again only when its lease has passed: the claims' walk of the
-    -- due rows (outbox_due, in next_attempt_at order) then never passes over the rows
-    -- that wait in the worker or are on the wire, however many they are.
-    ins_outbox AS (
-        INSERT INTO outbox (assignment_seq, subject, subject_id, destination, attempts,
-                            first_attempt_at, lease_until, next_attempt_at)
-        SELECT n.seq, n.subject, n.sid, v_dest, CASE WHEN n.take THEN 1 ELSE 0 END,
-               CASE WHEN n.take THEN now() END,
-               CASE WHEN n.take THEN now() + make_interval(secs => v_lease) END,
-               CASE WHEN n.take THEN now() + make_interval(secs => v_lease) ELSE now() END
-        FROM n ORDER BY n.seq
-        RETURNING outbox.id, outbox.lease_until IS NOT NULL AS taken
-    ),
-    -- ARRAY() hands the ids to outbox_pkey. "Not final" rather than status = 'pending'
-    -- below, so that the partial indexes on pending rows never look cheaper than
-    -- outbox_pkey (stale statistics make them look tiny); a row a claim leased meanwhile
-    -- is rechecked after its lock and left alone.
-    superseded AS (
-        UPDATE outbox o SET status = 'superseded', updated_at = now()
-        WHERE o.id = ANY (ARRAY(SELECT unnest(n.ids) FROM n WHERE n.ids IS NOT NULL))
-          AND o.status NOT IN ('delivered', 'dead', 'superseded') AND o.destination = v_dest
-          AND (o.lease_until IS NULL OR o.lease_until <= now())
-    )
-    SELECT count(*) FILTER (WHERE NOT i.taken), array_agg(i.id) FILTER (WHERE i.taken)
-    INTO v_queued, v_taken FROM ins_outbox i;
+    -- A lead's first assignment (an entry with a decision: lr_commit_leads writes each
+    -- new lead once, in the transaction that inserts it) has no older outbox row, and its
+    -- lead no other entry in the call: the lead batch pays one insert per row, nothing
+    -- more (the probe, the window and the supersession below cost it as much as writing
+    -- the assignments, docs/performance.md).
+    IF array_position(p_decision, NULL) IS NULL THEN
+        WITH ins_outbox AS (
+            INSERT INTO outbox (assignment_seq, subject, subject_id, destination, attempts,
+                                first_attempt_at, lease_until, next_attempt_at)
+            SELECT u.seq, u.subject, u.sid, v_dest, CASE WHEN v_lease > 0 THEN 1 ELSE 0 END,
+                   CASE WHEN v_lease > 0 THEN now() END,
+                   CASE WHEN v_lease > 0 THEN now() + make_interval(secs => v_lease) END,
+                   CASE WHEN v_lease > 0 THEN now() + make_interval(secs => v_lease)
+                        ELSE now() END
+            FROM unnest(v_seq, v_subject, v_subject_id) AS u(seq, subject, sid)
+            ORDER BY u.seq
+            RETURNING outbox.id, outbox.lease_until IS NOT NULL AS taken
+        )
+        SELECT count(*) FILTER (WHERE NOT i.taken), array_agg(i.id) FILTER (WHERE i.taken)
+        INTO v_queued, v_taken FROM ins_outbox i;
+    ELSE
+        -- The subjects' older pending rows, found by one probe of outbox_subject per new row
+        -- (a LATERAL, so a parameterised scan: as a plain subquery it was hashed, which read
+        -- every pending row for each batch, and a CRM outage makes them many). They decide
+        -- the hand-off (take: the condition above) and what is superseded. The statement's
+        -- snapshot does not see the rows it inserts.
+        WITH n AS (
+            SELECT u.seq, u.subject, u.sid, old.ids,
+                   v_lease > 0 AND old.ids IS NULL
+                   AND count(*) OVER (PARTITION BY u.subject, u.sid) = 1 AS take
+            FROM unnest(v_seq, v_subject, v_subject_id) AS u(seq, subject, sid)
+            CROSS JOIN LATERAL (SELECT array_agg(p.id) AS ids FROM outbox p
+                                WHERE p.subject = u.subject AND p.subject_id = u.sid
+                                  AND p.status = 'pending') AS old
+        ),
+        -- A row taken is due again only when its lease has passed: the claims' walk of the
+        -- due rows (outbox_due, in next_attempt_at order) then never passes over the rows
+        -- that wait in the worker or are on the wire, however many they are.
+        ins_outbox AS (
+            INSERT INTO outbox (assignment_seq, subject, subject_id, destination, attempts,
+                                first_attempt_at, lease_until, next_attempt_at)
+            SELECT n.seq, n.subject, n.sid, v_dest, CASE WHEN n.take THEN 1 ELSE 0 END,
+                   CASE WHEN n.take THEN now() END,
+                   CASE WHEN n.take THEN now() + make_interval(secs => v_lease) END,
+                   CASE WHEN n.take THEN now() + make_interval(secs => v_lease) ELSE now() END
+            FROM n ORDER BY n.seq
+            RETURNING outbox.id, outbox.lease_until IS NOT NULL AS taken
+        ),
+        -- ARRAY() hands the ids to outbox_pkey. "Not final" rather than status = 'pending'
+        -- below, so that the partial indexes on pending rows never look cheaper than
+        -- outbox_pkey (stale statistics make them look tiny); a row a claim leased meanwhile
+        -- is rechecked after its lock and left alone.
+        superseded AS (
+            UPDATE outbox o SET status = 'superseded', updated_at = now()
+            WHERE o.id = ANY (ARRAY(SELECT unnest(n.ids) FROM n WHERE n.ids IS NOT NULL))
+              AND o.status NOT IN ('delivered', 'dead', 'superseded') AND o.destination = v_dest
+              AND (o.lease_until IS NULL OR o.lease_until <= now())
+        )
+        SELECT count(*) FILTER (WHERE NOT i.taken), array_agg(i.id) FILTER (WHERE i.taken)
+        INTO v_queued, v_taken FROM ins_outbox i;
+    END IF;
     IF v_taken IS NOT NULL THEN
         PERFORM set_config('leadrouter.handoff',
                            '{' || concat_ws(',',

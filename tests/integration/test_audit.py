@@ -128,8 +128,9 @@ class AuditTest(LRTestCase):
         self.assertIn("a lead's decision is never changed", p.stderr)
 
     def test_what_leads_refer_to_is_never_deleted(self):
-        """Leads refer to their rep and review item without a foreign key (migrations/0013):
-        reps and reviews refuse DELETE and TRUNCATE, as rules versions refuse change."""
+        """Leads refer to their rep and review item without a foreign key (migrations/0013),
+        outbox rows to their assignment (0017): reps, reviews and assignments refuse DELETE
+        and TRUNCATE, as rules versions refuse change."""
         lead_id = unique("au")
         r = ENV.post_event(lead_event(lead_id, employee_count=3))
         self.assertStatus(r, 201)
@@ -139,6 +140,14 @@ class AuditTest(LRTestCase):
             p = ENV.cluster.psql(sql, check=False)
             self.assertNotEqual(p.returncode, 0, sql)
             self.assertRegex(p.stderr, r"(reps|reviews) rows are never deleted: leads refer to them")
+        for sql in ("DELETE FROM assignments WHERE subject_id = '%s'" % lead_id,
+                    "TRUNCATE assignments CASCADE"):
+            p = ENV.cluster.psql(sql, check=False)
+            self.assertNotEqual(p.returncode, 0, sql)
+            self.assertIn("assignments rows are never deleted: outbox rows refer to them",
+                          p.stderr)
+        self.assertEqual(ENV.psql("SELECT count(*) FROM assignments WHERE subject_id = '%s'"
+                                  % lead_id), "1")
         self.assertEqual(ENV.psql("SELECT count(*) FROM reps WHERE id = '%s'" % REP), "1")
         self.assertEqual(ENV.psql("SELECT count(*) FROM reviews WHERE id = %d" % review_id), "1")
 

@@ -621,6 +621,48 @@ class SqlFunctionsTest(LRTestCase):
         plain = lead("smb")
         self.assertEqual([s for s, _ in commit_leads([plain])], [201], "no hand-off row")
 
+    def test_lead_batch_pays_one_outbox_insert_per_lead(self):
+        """With write-back on, the lead batch's outbox work is one insert per lead that gets
+        a row, and nothing more: a new lead has no older row to look for or supersede, so
+        the batch reads no index of the outbox and updates no row of it (issue 10: "the
+        outbox row costs the lead batch one more insert per lead"), nor any of assignments
+        (an outbox row's assignment is no foreign key, migrations/0017). A review resolution
+        of the same lead (no decision: an existing subject) still looks for older rows."""
+        rep = unique("sf-one")
+        set_cycle("smb", [rep])
+        leads = [lead("smb"), lead("smb"), lead("review", mode="none", reason="conflict")]
+        stats = ("SELECT json_build_object("
+                 " 'inserted', pg_stat_get_xact_tuples_inserted('outbox'::regclass),"
+                 " 'updated', pg_stat_get_xact_tuples_updated('outbox'::regclass),"
+                 " 'scans', (SELECT json_object_agg(c.relname, pg_stat_get_xact_numscans(c.oid)"
+                 "                                  ORDER BY c.relname)"
+                 "           FROM pg_class c WHERE c.relname = 'outbox' OR c.oid IN"
+                 "             (SELECT indexrelid FROM pg_index"
+                 "              WHERE indrelid IN ('outbox'::regclass,"
+                 "                                 'assignments'::regclass))));\n")
+        p = psql_script("SET leadrouter.writeback = 'hubspot';\n"
+                        "SET leadrouter.writeback_handoff = '30';\n"
+                        "BEGIN;\n" + commit_leads_sql(leads) + ";\n" + stats + "COMMIT;\n")
+        out = [json.loads(x) for x in p.stdout.splitlines() if x.startswith(("[", "{"))]
+        self.assertEqual([(x["ord"], x["status"]) for x in out[0]], [(0, 0), (1, 201), (2, 201),
+                                                                     (3, 201)])
+        self.assertEqual(out[1]["inserted"], 2, "the two leads with a rep; review has none")
+        self.assertEqual(out[1]["updated"], 0)
+        self.assertEqual(set(out[1]["scans"].values()), {0}, out[1]["scans"])
+        self.assertEqual(statuses(leads[0]["lid"], "hubspot"), ["pending"])
+
+        # The lead's next owner (a review resolution's write: no decision) does look.
+        p = psql_script("SET leadrouter.writeback = 'hubspot';\n"
+                        "BEGIN;\n"
+                        "SELECT lr_write_assignments('{lead}', ARRAY[%s], '{smb}', ARRAY[%s],"
+                        " '{NULL}', '{review_resolution}', '{1}', '{ops}', '{NULL}', '{NULL}',"
+                        " '{NULL}');\n" % (q(leads[0]["lid"]), q(rep)) + stats + "COMMIT;\n")
+        after = [json.loads(x) for x in p.stdout.splitlines() if x.startswith("{")][0]
+        self.assertEqual(after["inserted"], 1)
+        self.assertGreater(after["scans"]["outbox_subject"], 0, after["scans"])
+        self.assertEqual(statuses(leads[0]["lid"], "hubspot"), ["pending", "pending"],
+                         "the first is handed to a worker (leased): not superseded")
+
     def test_claim_order_lease_and_attempts(self):
         """lr_claim_outbox takes due rows oldest first, at most p_max, one per subject at a
         time and in assignment order; it leases them, counts the attempt and starts the
