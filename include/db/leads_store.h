@@ -49,8 +49,11 @@ struct lr_lead_write {
 struct lr_lead_result {
     enum lr_db_status s;
     int status;
-    char *body;
+    char *body; /* owned; NULL for a 201, whose text the caller builds */
     bool busy;
+    /* status 201: what the database decided for the lead */
+    char *rep_id;      /* owned; NULL: nobody (review) */
+    int64_t review_id; /* 0: none */
 };
 
 /* The outbox rows a committed batch handed to this replica's delivery worker (a lane

@@ -15,4 +15,14 @@ json_t *lr_decision_json(const struct lr_decision *d, const char *event_id, cons
                          const char *subject_id, const char *domain, int64_t rules_version,
                          const char *decided_at);
 
+/* A lead's answer when it is routed (201), byte for byte the text of its decision as the
+ * database rebuilds it for every replay (sql/functions/lr_lead_decision.sql, as jsonb
+ * prints it): lr_decision_json's keys for a lead with rep_id (NULL: nobody) and
+ * review_id (0: none), which the database decided. Built here rather than by the single
+ * writer of the batch (sql/functions/lr_commit_leads.sql). NULL when out of memory;
+ * the caller frees it. */
+char *lr_lead_answer_text(const struct lr_decision *d, const char *event_id, const char *subject_id,
+                          const char *domain, int64_t rules_version, const char *decided_at,
+                          const char *rep_id, int64_t review_id);
+
 #endif

@@ -14,7 +14,11 @@
 -- 74769110: a webhook-id of lead.created; 74769111: a lead id.
 --
 -- The answer for each input position (1-based ord):
---   201 + decision: routed now;
+--   201 + decision: routed now; in a session whose leadrouter.answer is 'owner' (the
+--        service's lanes, db/leads_store.c), only what the database decided, as
+--        '<review_id>/<rep_id>' (either side empty for none), and the caller builds the
+--        decision's text itself (service/decision_json.c): building and sending the whole
+--        text here cost the single writer about 5% of its time (docs/performance.md);
 --   200 + body: a repeat of a webhook-id with the same body (the stored answer, or the
 --        answer of its first copy in this batch), or a new webhook-id for a lead that is
 --        already routed (that lead's decision);
@@ -54,6 +58,7 @@ DECLARE
     v_locked text[];
     v_active text[];
     v_decided_at bigint := nullif(current_setting('leadrouter.decided_at_routing_v', true), '');
+    v_owner boolean := coalesce(current_setting('leadrouter.answer', true) = 'owner', false);
 BEGIN
     -- A replica's routing cache decided the batch at this version (the calling statement
     -- sets it; empty: decided from a read of the tables). Any write of accounts, named
@@ -226,7 +231,11 @@ BEGIN
                     WHEN lf.ord <> w_first.ord AND lead_fin.ord IS NOT NULL THEN 200
                     WHEN lead_inp.queue = ANY (v_locked) THEN -1
                     ELSE -2 END AS status,
-               coalesce((p_decision[fin.ord]
+               fin.final_rep AS rep, fin.review_id,
+               coalesce(CASE WHEN v_owner AND fin.ord IS NOT NULL
+                             THEN coalesce(fin.review_id::text, '') || '/'
+                                  || coalesce(fin.final_rep, '') END,
+                        (p_decision[fin.ord]
                          || jsonb_build_object('rep_id', fin.final_rep,
                                                'review_id', fin.review_id))::text,
                         l_old.decision,
@@ -261,7 +270,14 @@ BEGIN
                 ELSE 200 END,
            CASE WHEN w_old.webhook_id IS NOT NULL
                     THEN CASE WHEN w_old.body_sha256 = inp.sha THEN w_old.response_body END
-                WHEN fa.ord = inp.ord OR first_inp.sha = inp.sha THEN fa.body END
+                WHEN fa.ord = inp.ord THEN fa.body
+                -- A copy of a webhook-id routed now gets the whole decision, as a replay.
+                WHEN first_inp.sha = inp.sha
+                    THEN CASE WHEN v_owner AND fa.status = 201
+                              THEN (p_decision[fa.ord]
+                                    || jsonb_build_object('rep_id', fa.rep,
+                                                          'review_id', fa.review_id))::text
+                              ELSE fa.body END END
     FROM inp
     CROSS JOIN written
     LEFT JOIN w_old ON w_old.webhook_id = inp.wid

@@ -5,6 +5,7 @@
 #include "db/assignments_store.h"
 #include "db/pgarray.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,10 +46,11 @@ static const struct lr_db_stmt LEAD_CONTEXTS = {
     "    FROM unnest($6::jsonb[]) WITH ORDINALITY AS u(b, o)),"                                    \
     " $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],"                \
     " $13::jsonb[], $14::text[]"
-/* Two settings for this transaction come first (the LATERAL reference orders them):
- * $16, the routing cache version the batch was decided at ('' for none), which
- * lr_commit_leads checks; and, while the worker has enough waiting ($17 false), the
- * session's hand-off setting cleared, so that the batch hands nothing over. */
+/* Settings for this transaction come first (the LATERAL reference orders them): $16,
+ * the routing cache version the batch was decided at ('' for none), which
+ * lr_commit_leads checks; while the worker has enough waiting ($17 false), the session's
+ * hand-off setting cleared, so that the batch hands nothing over; and the answers of
+ * leads routed now as only what the database decided (the service builds the text). */
 static const struct lr_db_stmt LEADS_COMMIT = {
     "leads_commit",
     "SELECT c.ord, c.status, c.body"
@@ -57,10 +59,12 @@ static const struct lr_db_stmt LEADS_COMMIT = {
     "                          CASE WHEN $17::boolean"
     "                               THEN coalesce(current_setting("
     "                                        'leadrouter.writeback_handoff', true), '')"
-    "                               ELSE '' END, true)) AS h(v, handoff)"
+    "                               ELSE '' END, true),"
+    "               set_config('leadrouter.answer', 'owner', true)) AS h(v, handoff, answer)"
     "  CROSS JOIN LATERAL lr_commit_leads(" LEADS_COMMIT_ARGS ","
     "                                     $15::boolean AND h.v IS NOT NULL"
-    "                                     AND h.handoff IS NOT NULL) AS c",
+    "                                     AND h.handoff IS NOT NULL"
+    "                                     AND h.answer IS NOT NULL) AS c",
     17};
 
 static const struct lr_db_stmt LEAD_GET = {
@@ -196,6 +200,25 @@ static void lead_columns(const struct lr_lead_write *w, char *version, size_t vl
     col[COL_ACTOR] = w->actor;
 }
 
+/* A lead routed now: '<review_id>/<rep_id>', either side empty for none (rep ids are
+ * never empty). */
+static int routed_now(const char *b, struct lr_lead_result *o)
+{
+    const char *slash = b != NULL ? strchr(b, '/') : NULL;
+    if (slash == NULL)
+        return -1;
+    o->review_id = 0;
+    for (const char *p = b; p < slash; p++) {
+        if (*p < '0' || *p > '9' || o->review_id > (INT64_MAX - 9) / 10)
+            return -1;
+        o->review_id = o->review_id * 10 + (*p - '0');
+    }
+    if (slash > b && o->review_id == 0)
+        return -1;
+    o->rep_id = NULL;
+    return slash[1] != '\0' && (o->rep_id = strdup(slash + 1)) == NULL ? -1 : 0;
+}
+
 void lr_lead_handoff_clear(struct lr_lead_handoff *h)
 {
     free(h->ids);
@@ -274,8 +297,12 @@ enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_wri
         o->busy = status == -2;
         o->status = status < 0 ? 0 : status;
         o->body = NULL;
-        if (b != NULL && status > 0 && (o->body = strdup(b)) == NULL)
+        if (status == 201) {
+            if (routed_now(b, o) != 0)
+                s = LR_DB_ERROR;
+        } else if (b != NULL && status > 0 && (o->body = strdup(b)) == NULL) {
             s = LR_DB_ERROR;
+        }
     }
     PQclear(r);
     /* Committed already: on a failure here the leads are written, so their senders get
@@ -284,6 +311,8 @@ enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_wri
         for (size_t i = 0; i < n; i++) {
             free(out[i].body);
             out[i].body = NULL;
+            free(out[i].rep_id);
+            out[i].rep_id = NULL;
         }
 out:
     for (int k = 0; k < NCOLS; k++)

@@ -49,7 +49,9 @@ struct lead_job {
     /* outcome */
     enum lr_db_status s;
     int status;
-    char *body; /* owned */
+    char *body;        /* owned; for a 201, built by the request's thread from: */
+    char *rep_id;      /* owned: the rep the database gave it (NULL: review) */
+    int64_t review_id; /* the review item it opened (0: none) */
 };
 
 unsigned lr_lead_lanes(void)
@@ -314,6 +316,8 @@ static void write_group(struct lr_db_conn *c, struct lead_job **jobs, size_t n, 
             continue;
         }
         finish(job, res[i].s, res[i].status, res[i].body);
+        job->rep_id = res[i].rep_id;
+        job->review_id = res[i].review_id;
     }
     if (stale && jobs[0]->routing_cache != NULL)
         lr_routing_cache_mark_stale(jobs[0]->routing_cache, routing_v);
@@ -402,6 +406,18 @@ void lr_service_lead(const struct lr_lead_path *path, const struct lr_envelope *
     free(job.decision_json);
     if (job.item.fn != NULL) /* the server is stopping */
         job.s = LR_DB_UNAVAILABLE;
+    /* Here, on the request's own thread, rather than on the lanes that every lead waits
+     * for. Out of memory, the lead is written all the same: its sender gets an error now
+     * and the stored answer on a retry. */
+    if (job.s == LR_DB_OK && job.status == 201 && job.body == NULL) {
+        const struct lr_event *ev = &env->ev;
+        job.body =
+            lr_lead_answer_text(&job.d, env->webhook_id, ev->id, ev->has_domain ? ev->domain : NULL,
+                                job.rules_version, job.decided_at, job.rep_id, job.review_id);
+        if (job.body == NULL)
+            job.s = LR_DB_ERROR;
+    }
+    free(job.rep_id);
     out->s = job.s;
     out->status = job.s == LR_DB_OK ? job.status : 0;
     out->decided = job.s == LR_DB_OK && job.status == 201;

@@ -1,6 +1,8 @@
 """lead.created routing (SPEC 2.2-2.7): two of three, review reasons, enrichment,
 domain normalisation, free mail, named accounts, no active rep, source-agnostic."""
 
+import json
+
 import harness
 from harness import LRTestCase, lead_event, seg_values, unique
 
@@ -320,3 +322,18 @@ class DecisionStoredTest(LRTestCase):
             self.assertStatus(r, 201)
             self.assertEqual(ENV.psql("SELECT lr_lead_decision(l)::text FROM leads l WHERE id = '%s'"
                                       % lead_id), r.text, extra)
+        # The service writes the 201 text itself (service/decision_json.c): ids with what
+        # JSON escapes, and text beyond ASCII, come out as the database prints them, and a
+        # replay of the delivery is the same bytes.
+        lead_id = unique('ds"q\\b/s-\u00e9\u20ac\U0001F600')
+        wid = unique('msg"q\\b/s')
+        body = json.dumps(lead_event(lead_id, **seg_values("smb")), ensure_ascii=False)
+        r = ENV.post_event(body=body.encode(), webhook_id=wid)
+        self.assertStatus(r, 201)
+        self.assertIn('"subject_id": "%s"' % lead_id.replace("\\", "\\\\").replace('"', '\\"'),
+                      r.text)
+        self.assertEqual(ENV.psql("SELECT lr_lead_decision(l)::text FROM leads l WHERE id = '%s'"
+                                  % lead_id), r.text)
+        again = ENV.post_event(body=body.encode(), webhook_id=wid)
+        self.assertStatus(again, 200)
+        self.assertEqual(again.body, r.body)

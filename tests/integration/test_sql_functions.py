@@ -327,6 +327,39 @@ class SqlFunctionsTest(LRTestCase):
                          {"leads": 1, "webhook_events": 1, "assignments": 1, "reviews": 0,
                           "audit_log": 1})
 
+    def test_owner_answers_for_leads_routed_now(self):
+        """In a session whose leadrouter.answer is 'owner' (the service's lanes), a lead
+        routed now is answered with only what the database decided, '<review_id>/<rep_id>'
+        (the service builds the text); every other answer is the whole decision as before:
+        a copy of the webhook-id in the same batch, a second webhook-id for the lead, a
+        replay in a later batch."""
+        reps = [unique("sf-o")]
+        set_cycle("smb", reps)
+        first = lead("smb")
+        same = dict(first)
+        wid2 = unique("msg")
+        second_wid = dict(first, wid=wid2, sha=unique("sha"),
+                          decision=dict(first["decision"], event_id=wid2))
+        review = lead("review", mode="none", reason="conflict")
+        named = lead("mid_market", mode="rep", rep=reps[0], reason="named_account")
+
+        def owner_commit(leads):
+            out = json.loads(psql_script("SET leadrouter.answer = 'owner';\n"
+                                         + commit_leads_sql(leads) + ";\n").stdout)
+            return [(x["status"], x["body"]) for x in out]
+
+        res = owner_commit([first, same, second_wid, review, named])
+        review_id = int(ENV.psql("SELECT id FROM reviews WHERE subject_id = %s" % q(review["lid"])))
+        rebuilt = ENV.psql("SELECT lr_lead_decision(l)::text FROM leads l WHERE id = %s"
+                           % q(first["lid"]))
+        self.assertEqual(res, [(201, "/" + reps[0]), (200, rebuilt), (200, rebuilt),
+                               (201, "%d/" % review_id), (201, "/" + reps[0])])
+        self.assertEqual(json.loads(rebuilt),
+                         json.loads(_dumps(dict(first["decision"], rep_id=reps[0],
+                                                review_id=None))))
+        self.assertEqual(owner_commit([first, second_wid]), [(200, rebuilt), (200, rebuilt)])
+        self.assertEqual(turn("smb"), 1)
+
     def test_decision_that_disagrees_with_its_columns_refused(self):
         """The decision is stored as the lead's columns (lr_lead_decision rebuilds it): a
         batch whose decision disagrees with them in any rebuilt key is refused whole."""

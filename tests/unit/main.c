@@ -43,6 +43,7 @@ int main(void)
     srunner_add_suite(sr, cli_suite());
     srunner_add_suite(sr, stats_query_suite());
     srunner_add_suite(sr, web_suite());
+    srunner_add_suite(sr, decision_json_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

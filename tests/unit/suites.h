@@ -46,5 +46,6 @@ Suite *writeback_handoff_suite(void);
 Suite *cli_suite(void);
 Suite *stats_query_suite(void);
 Suite *web_suite(void);
+Suite *decision_json_suite(void);
 
 #endif
