@@ -42,7 +42,7 @@ struct lr_lead_write {
 };
 
 /* The outcome of one lead of a batch, as lr_lead_commit reports it: s is LR_DB_OK
- * (status and body set; body owned, NULL for 409) or LR_DB_NO_ACTIVE_REP (nothing was
+ * (status and body set; body owned, NULL for 409 and 201) or LR_DB_NO_ACTIVE_REP (nothing was
  * written for this lead: re-decide and send it again). busy (s is LR_DB_OK, status 0):
  * the lead's round-robin queue was locked by another transaction and nothing was
  * written for it; send it again with wait. */
@@ -70,13 +70,13 @@ void lr_lead_handoff_clear(struct lr_lead_handoff *h);
  * had alone, in the order given. wait false: a lead whose queue's turn is locked by
  * another transaction comes back busy instead of making the whole batch wait. On
  * LR_DB_OK every out[i] is set; otherwise out[] holds nothing to free and nothing was
- * written, unless memory ran out while reading the answers of a committed batch (a
- * retry then gets the stored answers). hand_off false: this batch hands nothing over
- * (the worker has enough waiting), even on a session that asks for the hand-off. On
- * LR_DB_OK *handoff holds the rows handed over (none when out of memory: those wait out
- * their lease, then any worker claims them). routing_v: the routing cache version the
- * leads were decided at (service/routing_cache.h), 0 when they were decided from a
- * read of the tables; LR_DB_STALE, nothing written, when it is no longer current. */
+ * written, unless reading the answers of a committed batch failed (out of memory, or an
+ * answer not in the form asked for: a retry then gets the stored answers). hand_off false: this
+ * batch hands nothing over (the worker has enough waiting), even on a session that asks for the
+ * hand-off. On LR_DB_OK *handoff holds the rows handed over (none when out of memory: those wait
+ * out their lease, then any worker claims them). routing_v: the routing cache version the leads
+ * were decided at (service/routing_cache.h), 0 when they were decided from a read of the tables;
+ * LR_DB_STALE, nothing written, when it is no longer current. */
 enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_write *const *w,
                                   size_t n, bool wait, bool hand_off, int64_t routing_v,
                                   struct lr_lead_result *out, struct lr_lead_handoff *handoff);

@@ -18,7 +18,7 @@
 --        service's lanes, db/leads_store.c), only what the database decided, as
 --        '<review_id>/<rep_id>' (either side empty for none), and the caller builds the
 --        decision's text itself (service/decision_json.c): building and sending the whole
---        text here cost the single writer about 5% of its time (docs/performance.md);
+--        text here cost the single writer 4-5% of its time per lead (docs/performance.md);
 --   200 + body: a repeat of a webhook-id with the same body (the stored answer, or the
 --        answer of its first copy in this batch), or a new webhook-id for a lead that is
 --        already routed (that lead's decision);

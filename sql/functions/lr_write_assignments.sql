@@ -24,8 +24,11 @@
 -- the subject that are not on the wire (no lease, or a lease that has passed) become
 -- superseded; one that is on the wire is left alone, and the claim (db/outbox_store.c)
 -- makes the new row wait for it. Two entries of one subject in one call both stay
--- pending and go in order. A NOTIFY on leadrouter_outbox wakes the delivery workers at
--- commit. Unset, '' or 'none': no outbox row, no NOTIFY.
+-- pending and go in order. A call whose every entry has a decision (lr_commit_leads:
+-- each lead's first assignment, the lead inserted in the same transaction and never
+-- deleted, migrations/0018) has none of this to do and only inserts its rows. A NOTIFY
+-- on leadrouter_outbox wakes the delivery workers at commit. Unset, '' or 'none': no
+-- outbox row, no NOTIFY.
 --
 -- Hand-off (docs/writeback.md): a session whose leadrouter.writeback_handoff holds a
 -- lease in seconds (the lead write lane of a replica whose worker runs) takes its new
@@ -91,11 +94,12 @@ BEGIN
         RETURN coalesce(cardinality(p_subject_id), 0);
     END IF;
     -- A lead's first assignment (an entry with a decision: lr_commit_leads writes each
-    -- new lead once, in the transaction that inserts it) has no older outbox row, and its
-    -- lead no other entry in the call: the lead batch pays one insert per row, nothing
-    -- more (the probe, the window and the supersession below cost it as much as writing
-    -- the assignments, docs/performance.md).
-    IF array_position(p_decision, NULL) IS NULL THEN
+    -- new lead once, in the transaction that inserts it, and leads are never deleted)
+    -- has no older outbox row, and its lead no other entry in the call: the lead batch
+    -- pays one insert per row, nothing more (the probe, the window and the supersession
+    -- below cost it as much as writing the assignments, docs/performance.md).
+    IF cardinality(p_decision) = cardinality(p_subject_id)
+       AND array_position(p_decision, NULL) IS NULL THEN
         WITH ins_outbox AS (
             INSERT INTO outbox (assignment_seq, subject, subject_id, destination, attempts,
                                 first_attempt_at, lease_until, next_attempt_at)

@@ -305,8 +305,8 @@ enum lr_db_status lr_leads_commit(struct lr_db_conn *c, const struct lr_lead_wri
         }
     }
     PQclear(r);
-    /* Committed already: on a failure here the leads are written, so their senders get
-     * an error now and the stored answer on their retry. */
+    /* Committed already: on a failure here the leads are written, so a retry of any of
+     * them (the caller's, lead by lead, or its sender's) gets its stored answer. */
     if (s != LR_DB_OK)
         for (size_t i = 0; i < n; i++) {
             free(out[i].body);

@@ -127,9 +127,10 @@ class AuditTest(LRTestCase):
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("a lead's decision is never changed", p.stderr)
 
-    def test_what_leads_refer_to_is_never_deleted(self):
+    def test_what_other_rows_rely_on_is_never_deleted(self):
         """Leads refer to their rep and review item without a foreign key (migrations/0013),
-        outbox rows to their assignment (0017): reps, reviews and assignments refuse DELETE
+        outbox rows to their assignment (0017), a new lead's outbox row is written without
+        looking for older ones (0018): reps, reviews, assignments and leads refuse DELETE
         and TRUNCATE, as rules versions refuse change."""
         lead_id = unique("au")
         r = ENV.post_event(lead_event(lead_id, employee_count=3))
@@ -146,6 +147,12 @@ class AuditTest(LRTestCase):
             self.assertNotEqual(p.returncode, 0, sql)
             self.assertIn("assignments rows are never deleted: outbox rows refer to them",
                           p.stderr)
+        for sql in ("DELETE FROM leads WHERE id = '%s'" % lead_id, "TRUNCATE leads CASCADE"):
+            p = ENV.cluster.psql(sql, check=False)
+            self.assertNotEqual(p.returncode, 0, sql)
+            self.assertIn("leads rows are never deleted: assignments and outbox rows refer to"
+                          " them", p.stderr)
+        self.assertEqual(ENV.psql("SELECT count(*) FROM leads WHERE id = '%s'" % lead_id), "1")
         self.assertEqual(ENV.psql("SELECT count(*) FROM assignments WHERE subject_id = '%s'"
                                   % lead_id), "1")
         self.assertEqual(ENV.psql("SELECT count(*) FROM reps WHERE id = '%s'" % REP), "1")

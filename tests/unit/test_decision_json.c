@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "service/decision_json.h"
+#include "util/json.h"
 #include "suites.h"
 
 static struct lr_decision routed(void)
@@ -86,6 +87,34 @@ START_TEST(test_strings_escaped_as_postgresql_prints_them)
 }
 END_TEST
 
+/* The two key lists are kept by hand: the 201 text, read back, is the decision the
+ * service sends to the batch (lr_decision_json) with rep_id and review_id added. */
+START_TEST(test_same_document_as_the_decision_sent)
+{
+    struct lr_decision d = routed();
+    d.named = true;
+    strcpy(d.named_owner, "rep-9");
+    json_t *sent = lr_decision_json(&d, "msg_1", "lead", "l1", "acme.test", 3, "2026-12-01");
+    ck_assert_ptr_nonnull(sent);
+    json_object_set_new(sent, "rep_id", json_string("r1"));
+    json_object_set_new(sent, "review_id", json_integer(42));
+    char *sent_text = lr_json_dumps(sent);
+    char *t = lr_lead_answer_text(&d, "msg_1", "l1", "acme.test", 3, "2026-12-01", "r1", 42);
+    ck_assert_ptr_nonnull(sent_text);
+    ck_assert_ptr_nonnull(t);
+    json_t *a = json_loads(sent_text, 0, NULL), *b = json_loads(t, 0, NULL);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_int_eq(json_object_size(b), 12);
+    ck_assert(json_equal(a, b));
+    json_decref(a);
+    json_decref(b);
+    json_decref(sent);
+    free(sent_text);
+    free(t);
+}
+END_TEST
+
 Suite *decision_json_suite(void)
 {
     Suite *s = suite_create("decision_json");
@@ -93,6 +122,7 @@ Suite *decision_json_suite(void)
     tcase_add_test(tc, test_routed_lead);
     tcase_add_test(tc, test_review_named_no_domain_edges);
     tcase_add_test(tc, test_strings_escaped_as_postgresql_prints_them);
+    tcase_add_test(tc, test_same_document_as_the_decision_sent);
     suite_add_tcase(s, tc);
     return s;
 }
