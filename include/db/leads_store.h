@@ -37,7 +37,7 @@ struct lr_lead_write {
     const char *body_json; /* the event as sent; its data object is stored */
     const struct lr_decision *decision;
     int64_t rules_version;
-    const char *decision_json; /* without rep_id/review_id */
+    const char *decision_json; /* lr_lead_decision_inputs: what the other fields lack */
     const char *actor;
 };
 

@@ -15,6 +15,12 @@ json_t *lr_decision_json(const struct lr_decision *d, const char *event_id, cons
                          const char *subject_id, const char *domain, int64_t rules_version,
                          const char *decided_at);
 
+/* What the lead batch needs of a lead's decision beyond its other columns
+ * (sql/functions/lr_commit_leads.sql, p_decision): decided_at, account.matched and
+ * account.named_owner, signals; the batch builds any answer it gives from those and its
+ * columns, as the lead row is written. */
+json_t *lr_lead_decision_inputs(const struct lr_decision *d, const char *decided_at);
+
 /* A lead's answer when it is routed (201), byte for byte the text of its decision as the
  * database rebuilds it for every replay (sql/functions/lr_lead_decision.sql, as jsonb
  * prints it): lr_decision_json's keys for a lead with rep_id (NULL: nobody) and

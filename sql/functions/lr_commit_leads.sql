@@ -32,8 +32,11 @@
 -- SQLSTATE LR002, nothing written: the batch was decided by a routing cache at a version
 -- that is no longer current (the session's leadrouter.decided_at_routing_v).
 -- Arrays are parallel, one entry per lead, starting at 1; p_mode is round_robin, rep or none;
--- p_rep_id is the rep for mode rep; p_decision is the decision without rep_id and
--- review_id, which are added here.
+-- p_rep_id is the rep for mode rep; p_decision holds the decision's fields that no other
+-- array carries: decided_at, account.matched and account.named_owner, signals (earlier
+-- releases send the whole decision; its other keys are ignored). The answers are built
+-- from the arrays and those fields (lr_lead_answer), as the lead row is, so an answer is
+-- always what lr_lead_decision rebuilds for its replays.
 --
 -- Turns come from lr_take_turns (one call per queue, for all its leads of the batch),
 -- and the assignment with its one audit row from lr_write_assignments. The decision is
@@ -93,22 +96,6 @@ BEGIN
     END IF;
     v_locked := coalesce(v_locked, '{}');
     v_active := coalesce(v_active, '{}');
-    -- The decision is stored as the lead's columns and rebuilt from them
-    -- (lr_lead_decision): a decision that disagrees with them would be answered once
-    -- and replayed otherwise.
-    IF EXISTS (SELECT 1 FROM unnest(p_webhook_id, p_lead_id, p_domain, p_queue, p_reason,
-                                    p_composite, p_rules_version, p_decision)
-                             AS u(wid, lid, domain, queue, reason, composite, rv, d)
-               WHERE (u.d ->> 'event_id', u.d ->> 'subject', u.d ->> 'subject_id',
-                      u.d #>> '{account,domain}', u.d ->> 'queue', u.d ->> 'reason',
-                      u.d ->> 'composite_queue', u.d ->> 'rules_version')
-                     IS DISTINCT FROM
-                     (u.wid, 'lead', u.lid, u.domain, u.queue, u.reason, u.composite,
-                      u.rv::text)) THEN
-        RAISE EXCEPTION 'a lead''s decision disagrees with its columns'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-
     -- The event and the decision, most of a lead's bytes, stay in their arrays and are
     -- read by position (ord; the arrays start at 1) where they are written: every CTE
     -- below is materialised, some of them sorted, and copying them into each showed as 5%
@@ -235,13 +222,14 @@ BEGIN
                coalesce(CASE WHEN v_owner AND fin.ord IS NOT NULL
                              THEN coalesce(fin.review_id::text, '') || '/'
                                   || coalesce(fin.final_rep, '') END,
-                        (p_decision[fin.ord]
-                         || jsonb_build_object('rep_id', fin.final_rep,
-                                               'review_id', fin.review_id))::text,
+                        lr_lead_answer(p_decision[fin.ord], fin.wid, fin.lid, fin.domain,
+                                       fin.queue, fin.reason, fin.composite, fin.rv,
+                                       fin.final_rep, fin.review_id),
                         l_old.decision,
-                        (p_decision[lead_fin.ord]
-                         || jsonb_build_object('rep_id', lead_fin.final_rep,
-                                               'review_id', lead_fin.review_id))::text) AS body
+                        lr_lead_answer(p_decision[lead_fin.ord], lead_fin.wid, lead_fin.lid,
+                                       lead_fin.domain, lead_fin.queue, lead_fin.reason,
+                                       lead_fin.composite, lead_fin.rv, lead_fin.final_rep,
+                                       lead_fin.review_id)) AS body
         FROM w_first
         JOIN inp ON inp.ord = w_first.ord
         LEFT JOIN fin ON fin.ord = w_first.ord
@@ -274,9 +262,11 @@ BEGIN
                 -- A copy of a webhook-id routed now gets the whole decision, as a replay.
                 WHEN first_inp.sha = inp.sha
                     THEN CASE WHEN v_owner AND fa.status = 201
-                              THEN (p_decision[fa.ord]
-                                    || jsonb_build_object('rep_id', fa.rep,
-                                                          'review_id', fa.review_id))::text
+                              THEN lr_lead_answer(p_decision[fa.ord], first_inp.wid,
+                                                  first_inp.lid, first_inp.domain,
+                                                  first_inp.queue, first_inp.reason,
+                                                  first_inp.composite, first_inp.rv, fa.rep,
+                                                  fa.review_id)
                               ELSE fa.body END END
     FROM inp
     CROSS JOIN written

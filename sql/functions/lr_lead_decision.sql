@@ -3,9 +3,10 @@
 -- changes (the trigger leads_decision_immutable). A lead that went to review was decided
 -- 'review' with no rep, for its review item's reason; its queue, rep and reason columns
 -- are the resolution's since. The keys are those of lr_decision_json (service/
--- decision_json.c) for a lead: tests/integration/test_routing.py compares the rebuilt
--- text with the answer for every shape of decision, and lr_commit_leads refuses a
--- decision that disagrees with the columns it is rebuilt from.
+-- decision_json.c) for a lead, of lr_lead_answer (the batch's answers, built from the
+-- values the lead row is written from) and of lr_lead_answer_text (the 201 the service
+-- writes): tests/integration/test_routing.py compares the rebuilt text with the answer
+-- for every shape of decision.
 CREATE OR REPLACE FUNCTION lr_lead_decision(l leads) RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT coalesce(l.decision, jsonb_build_object(

@@ -47,6 +47,14 @@ json_t *lr_decision_json(const struct lr_decision *d, const char *event_id, cons
                      (json_int_t)rules_version, "decided_at", decided_at);
 }
 
+json_t *lr_lead_decision_inputs(const struct lr_decision *d, const char *decided_at)
+{
+    json_t *account = json_pack("{s:b, s:o}", "matched", d->account_matched, "named_owner",
+                                d->named ? json_string(d->named_owner) : json_null());
+    return json_pack("{s:s, s:o, s:o}", "decided_at", decided_at, "account", account, "signals",
+                     lr_signals_json(d->signals));
+}
+
 /* PostgreSQL's escape_json, byte for byte: the text of a jsonb string. */
 static void put_string(struct lr_buf *b, const char *s)
 {

@@ -76,13 +76,11 @@ static void read_stage(struct lr_db_conn *c, struct lr_batch_item *const *items,
 static void write_stage(struct lr_db_conn *c, struct lr_batch_item *const *items, size_t n);
 static void wait_stage(struct lr_db_conn *c, struct lr_batch_item *const *items, size_t n);
 
-/* Builds the decision body and the write, then passes the job to the write stage. */
+/* Builds the write, with the decision's inputs, then passes the job to the write stage. */
 static void to_write(struct lead_job *job)
 {
     const struct lr_event *ev = &job->env->ev;
-    json_t *dj =
-        lr_decision_json(&job->d, job->env->webhook_id, "lead", ev->id,
-                         ev->has_domain ? ev->domain : NULL, job->rules_version, job->decided_at);
+    json_t *dj = lr_lead_decision_inputs(&job->d, job->decided_at);
     free(job->decision_json);
     job->decision_json = dj ? lr_json_dumps(dj) : NULL;
     json_decref(dj);

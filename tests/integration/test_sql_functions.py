@@ -360,20 +360,38 @@ class SqlFunctionsTest(LRTestCase):
         self.assertEqual(owner_commit([first, second_wid]), [(200, rebuilt), (200, rebuilt)])
         self.assertEqual(turn("smb"), 1)
 
-    def test_decision_that_disagrees_with_its_columns_refused(self):
-        """The decision is stored as the lead's columns (lr_lead_decision rebuilds it): a
-        batch whose decision disagrees with them in any rebuilt key is refused whole."""
+    def test_answers_built_from_the_columns(self):
+        """p_decision carries only what no other column does (decided_at, account.matched
+        and named_owner, signals): any other key of it (earlier releases send the whole
+        decision) is ignored, and every answer is built from the columns and those fields,
+        as the lead row is written, so it is what lr_lead_decision rebuilds for replays."""
         set_cycle("smb", [unique("sf-d")])
         for key, value in (("event_id", "other"), ("subject", "opportunity"),
                            ("subject_id", "other"), ("queue", "strategic"),
                            ("reason", "named_account"), ("composite_queue", "strategic"),
-                           ("rules_version", 2), ("account", {"domain": "other.example"})):
-            good, bad = lead("smb"), lead("smb")
-            bad["decision"] = dict(bad["decision"], **{key: value})
-            p = psql_script(commit_leads_sql([good, bad]) + ";", check=False)
-            self.assertNotEqual(p.returncode, 0, key)
-            self.assertIn("a lead's decision disagrees with its columns", p.stderr)
-            self.assertEqual(written(good["lid"], good["wid"]), NOTHING, key)
+                           ("rules_version", 2), ("account", {"domain": "other.example",
+                                                              "matched": True,
+                                                              "named_owner": None})):
+            odd = lead("smb")
+            odd["decision"] = dict(odd["decision"], **{key: value})
+            (status, body), = commit_leads([odd])
+            self.assertEqual(status, 201, key)
+            self.assertEqual(body, ENV.psql("SELECT lr_lead_decision(l)::text FROM leads l"
+                                            " WHERE id = %s" % q(odd["lid"])), key)
+            self.assertEqual(json.loads(body)["event_id"], odd["wid"], key)
+            self.assertEqual(json.loads(body)["account"]["domain"], odd["domain"], key)
+        # What the service sends: only the inputs.
+        slim = lead("smb")
+        d = slim["decision"]
+        slim["decision"] = {"decided_at": d["decided_at"], "account": {"matched": True,
+                                                                      "named_owner": None},
+                            "signals": d["signals"]}
+        (status, body), = commit_leads([slim])
+        self.assertEqual(status, 201)
+        self.assertEqual(json.loads(body), json.loads(_dumps(dict(d, rep_id=json.loads(body)
+                                                                  ["rep_id"], review_id=None))))
+        self.assertEqual(body, ENV.psql("SELECT lr_lead_decision(l)::text FROM leads l"
+                                        " WHERE id = %s" % q(slim["lid"])))
 
     def test_batch_decided_on_a_stale_routing_cache(self):
         """A batch decided by a routing cache (the session's

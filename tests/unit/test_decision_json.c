@@ -115,6 +115,25 @@ START_TEST(test_same_document_as_the_decision_sent)
 }
 END_TEST
 
+/* The batch is sent only what its other columns lack. */
+START_TEST(test_inputs_sent_to_the_batch)
+{
+    struct lr_decision d = routed();
+    json_t *in = lr_lead_decision_inputs(&d, "2026-12-01T10:00:00.000Z");
+    ck_assert_ptr_nonnull(in);
+    char *t = lr_json_dumps(in);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_str_eq(t,
+                     "{\"decided_at\":\"2026-12-01T10:00:00.000Z\",\"account\":{\"matched\":true,"
+                     "\"named_owner\":null},\"signals\":{\"employee_count\":{\"value\":120,"
+                     "\"source\":\"event\",\"vote\":\"smb\"},\"expected_acv\":{\"value\":60000.50,"
+                     "\"source\":\"enrichment\",\"vote\":\"smb\"},\"fit_score\":{\"value\":null,"
+                     "\"source\":\"missing\",\"vote\":null}}}");
+    free(t);
+    json_decref(in);
+}
+END_TEST
+
 Suite *decision_json_suite(void)
 {
     Suite *s = suite_create("decision_json");
@@ -123,6 +142,7 @@ Suite *decision_json_suite(void)
     tcase_add_test(tc, test_review_named_no_domain_edges);
     tcase_add_test(tc, test_strings_escaped_as_postgresql_prints_them);
     tcase_add_test(tc, test_same_document_as_the_decision_sent);
+    tcase_add_test(tc, test_inputs_sent_to_the_batch);
     suite_add_tcase(s, tc);
     return s;
 }
