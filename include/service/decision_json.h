@@ -9,8 +9,8 @@
 /* signals as {"employee_count": {"value", "source", "vote"}, ...}. */
 json_t *lr_signals_json(const struct lr_signal s[LR_SIGNAL_COUNT]);
 
-/* Everything but rep_id and review_id, which the database fills in when it takes
- * the round-robin turn or opens the review item. domain may be NULL. */
+/* Everything but rep_id and review_id, which the caller adds (the opportunity path;
+ * for a lead, the keys of lr_lead_answer_text). domain may be NULL. */
 json_t *lr_decision_json(const struct lr_decision *d, const char *event_id, const char *subject,
                          const char *subject_id, const char *domain, int64_t rules_version,
                          const char *decided_at);

@@ -34,9 +34,10 @@
 -- Arrays are parallel, one entry per lead, starting at 1; p_mode is round_robin, rep or none;
 -- p_rep_id is the rep for mode rep; p_decision holds the decision's fields that no other
 -- array carries: decided_at, account.matched and account.named_owner, signals (earlier
--- releases send the whole decision; its other keys are ignored). The answers are built
--- from the arrays and those fields (lr_lead_answer), as the lead row is, so an answer is
--- always what lr_lead_decision rebuilds for its replays.
+-- releases send the whole decision; its other keys are ignored), one for every lead. The
+-- answers are built from the arrays and those fields converted as the lead row is
+-- written (lr_lead_answer), so an answer is always what lr_lead_decision rebuilds for
+-- its replays.
 --
 -- Turns come from lr_take_turns (one call per queue, for all its leads of the batch),
 -- and the assignment with its one audit row from lr_write_assignments. The decision is
@@ -96,6 +97,11 @@ BEGIN
     END IF;
     v_locked := coalesce(v_locked, '{}');
     v_active := coalesce(v_active, '{}');
+    IF cardinality(p_decision) IS DISTINCT FROM cardinality(p_lead_id)
+       OR array_position(p_decision, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'every lead needs its decision''s inputs'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     -- The event and the decision, most of a lead's bytes, stay in their arrays and are
     -- read by position (ord; the arrays start at 1) where they are written: every CTE
     -- below is materialised, some of them sorted, and copying them into each showed as 5%

@@ -96,8 +96,9 @@ def turn(queue):
 def lead(queue, mode="round_robin", wid=None, lid=None, sha=None, rep=None, reason="composite"):
     lid = lid or unique("sl")
     wid = wid or unique("msg")
-    # The decision as the service sends it, without rep_id and review_id (money with two
-    # decimals, as lr_json_money writes it: the JSON text is made below).
+    # The whole decision without rep_id and review_id, as earlier releases send it (money
+    # with two decimals, as lr_json_money writes it: the JSON text is made below); the
+    # batch reads only what inputs_only keeps, which is what the service sends now.
     vote = None if queue == "review" else queue
     decision = {"event_id": wid, "subject": "lead", "subject_id": lid, "queue": queue,
                 "reason": reason, "composite_queue": queue, "rules_version": 1,
@@ -111,6 +112,15 @@ def lead(queue, mode="round_robin", wid=None, lid=None, sha=None, rep=None, reas
             "domain": lid + ".example", "ets": DECIDED_AT, "data": {"n": 1}, "queue": queue,
             "mode": mode, "rep": rep, "reason": reason, "composite": queue, "rv": 1,
             "decision": decision, "actor": "webhook"}
+
+
+def inputs_only(x):
+    """The lead with only its decision's inputs, as the service sends them
+    (lr_lead_decision_inputs)."""
+    d = x["decision"]
+    return dict(x, decision={"decided_at": d["decided_at"], "account": {
+        "matched": d["account"]["matched"], "named_owner": d["account"]["named_owner"]},
+        "signals": d["signals"]})
 
 
 def commit_leads_sql(leads, wait=True):
@@ -335,13 +345,12 @@ class SqlFunctionsTest(LRTestCase):
         replay in a later batch."""
         reps = [unique("sf-o")]
         set_cycle("smb", reps)
-        first = lead("smb")
+        full = lead("smb")
+        first = inputs_only(full)
         same = dict(first)
-        wid2 = unique("msg")
-        second_wid = dict(first, wid=wid2, sha=unique("sha"),
-                          decision=dict(first["decision"], event_id=wid2))
-        review = lead("review", mode="none", reason="conflict")
-        named = lead("mid_market", mode="rep", rep=reps[0], reason="named_account")
+        second_wid = dict(first, wid=unique("msg"), sha=unique("sha"))
+        review = inputs_only(lead("review", mode="none", reason="conflict"))
+        named = inputs_only(lead("mid_market", mode="rep", rep=reps[0], reason="named_account"))
 
         def owner_commit(leads):
             out = json.loads(psql_script("SET leadrouter.answer = 'owner';\n"
@@ -355,7 +364,7 @@ class SqlFunctionsTest(LRTestCase):
         self.assertEqual(res, [(201, "/" + reps[0]), (200, rebuilt), (200, rebuilt),
                                (201, "%d/" % review_id), (201, "/" + reps[0])])
         self.assertEqual(json.loads(rebuilt),
-                         json.loads(_dumps(dict(first["decision"], rep_id=reps[0],
+                         json.loads(_dumps(dict(full["decision"], rep_id=reps[0],
                                                 review_id=None))))
         self.assertEqual(owner_commit([first, second_wid]), [(200, rebuilt), (200, rebuilt)])
         self.assertEqual(turn("smb"), 1)
@@ -380,18 +389,30 @@ class SqlFunctionsTest(LRTestCase):
                                             " WHERE id = %s" % q(odd["lid"])), key)
             self.assertEqual(json.loads(body)["event_id"], odd["wid"], key)
             self.assertEqual(json.loads(body)["account"]["domain"], odd["domain"], key)
-        # What the service sends: only the inputs.
-        slim = lead("smb")
-        d = slim["decision"]
-        slim["decision"] = {"decided_at": d["decided_at"], "account": {"matched": True,
-                                                                      "named_owner": None},
-                            "signals": d["signals"]}
-        (status, body), = commit_leads([slim])
-        self.assertEqual(status, 201)
-        self.assertEqual(json.loads(body), json.loads(_dumps(dict(d, rep_id=json.loads(body)
-                                                                  ["rep_id"], review_id=None))))
-        self.assertEqual(body, ENV.psql("SELECT lr_lead_decision(l)::text FROM leads l"
-                                        " WHERE id = %s" % q(slim["lid"])))
+        # What the service sends: only the inputs; and inputs in another form than the
+        # service writes (more precision, one decimal) answer as the lead row stores them.
+        full = lead("smb")
+        slim = inputs_only(full)
+        odd = inputs_only(lead("smb"))
+        odd["decision"] = dict(odd["decision"], decided_at="2026-03-04T05:06:07.123456+00:00")
+        odd["decision"]["signals"] = dict(odd["decision"]["signals"],
+                                          expected_acv={"value": 60000.5, "source": "event",
+                                                        "vote": "smb"})
+        res = commit_leads([slim, odd])
+        self.assertEqual([s for s, _ in res], [201, 201])
+        self.assertEqual(json.loads(res[0][1]),
+                         json.loads(_dumps(dict(full["decision"], rep_id=json.loads(res[0][1])
+                                                ["rep_id"], review_id=None))))
+        for x, (_, body) in zip((slim, odd), res):
+            self.assertEqual(body, ENV.psql("SELECT lr_lead_decision(l)::text FROM leads l"
+                                            " WHERE id = %s" % q(x["lid"])))
+        self.assertIn('"decided_at": "2026-03-04T05:06:07.123Z"', res[1][1])
+        self.assertIn('"value": 60000.50', res[1][1])
+        # Every lead needs its inputs.
+        p = psql_script(commit_leads_sql([dict(lead("smb"), decision=None)]) + ";",
+                        check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("every lead needs its decision's inputs", p.stderr)
 
     def test_batch_decided_on_a_stale_routing_cache(self):
         """A batch decided by a routing cache (the session's

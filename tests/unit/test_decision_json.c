@@ -87,8 +87,8 @@ START_TEST(test_strings_escaped_as_postgresql_prints_them)
 }
 END_TEST
 
-/* The two key lists are kept by hand: the 201 text, read back, is the decision the
- * service sends to the batch (lr_decision_json) with rep_id and review_id added. */
+/* The key lists are kept by hand: the 201 text, read back, is a lead's decision as
+ * lr_decision_json builds decisions (SPEC 3.1's keys) with rep_id and review_id added. */
 START_TEST(test_same_document_as_the_decision_sent)
 {
     struct lr_decision d = routed();
