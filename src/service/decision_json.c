@@ -8,6 +8,11 @@
 #include "util/json.h"
 #include "util/money.h"
 
+static json_t *named_owner_or_null(const struct lr_decision *d)
+{
+    return d->named ? json_string(d->named_owner) : json_null();
+}
+
 static json_t *segment_or_null(enum lr_segment s)
 {
     return s == LR_SEG_NONE ? json_null() : json_string(lr_segment_name(s));
@@ -36,9 +41,9 @@ json_t *lr_decision_json(const struct lr_decision *d, const char *event_id, cons
                          const char *subject_id, const char *domain, int64_t rules_version,
                          const char *decided_at)
 {
-    json_t *account = json_pack(
-        "{s:o, s:b, s:o}", "domain", domain ? json_string(domain) : json_null(), "matched",
-        d->account_matched, "named_owner", d->named ? json_string(d->named_owner) : json_null());
+    json_t *account =
+        json_pack("{s:o, s:b, s:o}", "domain", domain ? json_string(domain) : json_null(),
+                  "matched", d->account_matched, "named_owner", named_owner_or_null(d));
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:s}", "event_id", event_id,
                      "subject", subject, "subject_id", subject_id, "queue",
                      lr_segment_name(d->queue), "reason", lr_reason_name(d->reason),
@@ -50,7 +55,7 @@ json_t *lr_decision_json(const struct lr_decision *d, const char *event_id, cons
 json_t *lr_lead_decision_inputs(const struct lr_decision *d, const char *decided_at)
 {
     json_t *account = json_pack("{s:b, s:o}", "matched", d->account_matched, "named_owner",
-                                d->named ? json_string(d->named_owner) : json_null());
+                                named_owner_or_null(d));
     return json_pack("{s:s, s:o, s:o}", "decided_at", decided_at, "account", account, "signals",
                      lr_signals_json(d->signals));
 }
