@@ -39,8 +39,9 @@
 -- written (lr_lead_answer), so an answer is always what lr_lead_decision rebuilds for
 -- its replays.
 --
--- Turns come from lr_take_turns (one call per queue, for all its leads of the batch),
--- and the assignment with its one audit row from lr_write_assignments. The decision is
+-- The leads routed now are written by lr_route_leads: turns from lr_take_turns (one call
+-- per queue, for all its leads of the batch), the assignment with its one audit row from
+-- lr_write_assignments. The decision is
 -- stored once, as columns of the lead (migrations/0012): lr_lead_decision rebuilds it,
 -- and nothing it reads ever changes.
 -- The lead's audit row, 'decision.made', holds its outcome (queue, rep, reason, review
@@ -61,6 +62,7 @@ DECLARE
     v_need text[];
     v_locked text[];
     v_active text[];
+    v_keys bigint;
     v_decided_at bigint := nullif(current_setting('leadrouter.decided_at_routing_v', true), '');
     v_owner boolean := coalesce(current_setting('leadrouter.answer', true) = 'owner', false);
 BEGIN
@@ -72,12 +74,14 @@ BEGIN
         RAISE EXCEPTION 'the batch was decided at routing version %, no longer current',
             v_decided_at USING ERRCODE = 'LR002';
     END IF;
-    PERFORM pg_advisory_xact_lock(k.cls, k.h)
+    -- v_keys: the keys locked, two per entry when no id is repeated (below).
+    SELECT count(*) INTO v_keys
     FROM (SELECT DISTINCT s.cls, s.h
           FROM (SELECT 74769110 AS cls, hashtext(w) AS h FROM unnest(p_webhook_id) AS w
                 UNION ALL
                 SELECT 74769111, hashtext(l) FROM unnest(p_lead_id) AS l) AS s
-          ORDER BY s.cls, s.h) AS k;
+          ORDER BY s.cls, s.h) AS k
+    CROSS JOIN LATERAL pg_advisory_xact_lock(k.cls, k.h) AS x;
     -- The turn state of every queue a lead may take a turn in, in the order every writer
     -- of rr_state uses, held to the end: turns are gap-free and a rollback returns them.
     -- v_active: the locked queues that have an active rep (the lock keeps that true to
@@ -102,185 +106,151 @@ BEGIN
         RAISE EXCEPTION 'every lead needs its decision''s inputs'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    -- The event and the decision, most of a lead's bytes, stay in their arrays and are
-    -- read by position (ord; the arrays start at 1) where they are written: every CTE
-    -- below is materialised, some of them sorted, and copying them into each showed as 5%
-    -- of the writer's time in a profile (docs/performance.md).
-    RETURN QUERY
-    WITH inp AS (
-        SELECT u.ord::integer AS ord, u.wid, u.sha, u.lid, u.domain, u.ets, u.queue, u.mode,
-               u.rep, u.reason, u.composite, u.rv, u.actor
-        FROM unnest(p_webhook_id, p_body_sha256, p_lead_id, p_domain, p_event_ts, p_queue,
-                    p_mode, p_rep_id, p_reason, p_composite, p_rules_version, p_actor)
-             WITH ORDINALITY AS u(wid, sha, lid, domain, ets, queue, mode, rep, reason,
-                                  composite, rv, actor, ord)
-    ),
-    -- Webhook-ids answered before: a probe of the key each (OFFSET 0 keeps the LATERAL
-    -- a parameterised index scan), whatever the statistics said when the plan was made.
-    w_old AS (
-        SELECT w.webhook_id, w.body_sha256, w.response_body
-        FROM (SELECT DISTINCT inp.wid FROM inp) AS i
-        CROSS JOIN LATERAL (SELECT w.webhook_id, w.body_sha256,
-                                   coalesce(w.response_body,
-                                            (SELECT lr_lead_decision(l)::text FROM leads l
-                                             WHERE l.id = w.subject_id)) AS response_body
-                            FROM webhook_events w WHERE w.webhook_id = i.wid OFFSET 0) AS w
-    ),
-    -- The first copy of each new webhook-id in this batch.
-    w_first AS (
-        SELECT DISTINCT ON (inp.wid) inp.wid, inp.ord FROM inp
-        WHERE inp.wid NOT IN (SELECT w_old.webhook_id FROM w_old)
-        ORDER BY inp.wid, inp.ord
-    ),
-    -- Leads routed before.
-    l_old AS (
-        SELECT l.id, l.decision FROM (SELECT DISTINCT inp.lid FROM inp) AS i
-        CROSS JOIN LATERAL (SELECT l.id, lr_lead_decision(l)::text AS decision FROM leads l
-                            WHERE l.id = i.lid OFFSET 0) AS l
-    ),
-    -- The first new webhook-id for each new lead id: it routes the lead.
-    l_first AS (
-        SELECT DISTINCT ON (inp.lid) inp.lid, inp.ord FROM inp JOIN w_first USING (ord)
-        WHERE inp.lid NOT IN (SELECT l_old.id FROM l_old)
-        ORDER BY inp.lid, inp.ord
-    ),
-    -- The leads routed now, without those whose queue has nobody to take the turn.
-    newl AS (
-        SELECT inp.*,
-               row_number() OVER (PARTITION BY inp.mode, inp.queue ORDER BY inp.ord) AS rk
-        FROM inp JOIN l_first USING (ord)
-        WHERE inp.mode <> 'round_robin' OR inp.queue = ANY (v_active)
-    ),
-    -- The turns of each queue, taken at once: the queue's k-th lead takes its k-th turn.
-    turns AS (
-        SELECT c.queue, t.k, t.rep_id
-        FROM (SELECT newl.queue, count(*)::integer AS n FROM newl
-              WHERE newl.mode = 'round_robin' GROUP BY newl.queue) AS c
-        CROSS JOIN LATERAL lr_take_turns(c.queue, c.n) AS t
-    ),
-    routed AS (
-        SELECT newl.*, CASE newl.mode WHEN 'round_robin' THEN t.rep_id
-                                      WHEN 'rep' THEN newl.rep END AS final_rep
-        FROM newl
-        LEFT JOIN turns t ON newl.mode = 'round_robin' AND t.queue = newl.queue
-                         AND t.k = newl.rk
-    ),
-    rev AS (
-        INSERT INTO reviews (subject, subject_id, reason, signals, rules_version)
-        SELECT 'lead', routed.lid, routed.reason, p_decision[routed.ord] -> 'signals', routed.rv
-        FROM routed WHERE routed.queue = 'review' ORDER BY routed.ord
-        RETURNING reviews.id, reviews.subject_id
-    ),
-    fin AS (
-        SELECT routed.*, rev.id AS review_id
-        FROM routed LEFT JOIN rev ON rev.subject_id = routed.lid
-    ),
-    ins_lead AS (
-        INSERT INTO leads (id, webhook_id, domain, event_timestamp, data, queue, rep_id,
-                           reason, composite_queue, review_id, rules_version, decided_at,
-                           account_matched, named_owner, employee_count,
-                           employee_count_source, employee_count_vote, expected_acv_cents,
-                           expected_acv_source, expected_acv_vote, fit_score,
-                           fit_score_source, fit_score_vote)
-        SELECT fin.lid, fin.wid, fin.domain, fin.ets, p_data[fin.ord], fin.queue, fin.final_rep,
-               fin.reason, fin.composite, fin.review_id, fin.rv,
-               (x.d ->> 'decided_at')::timestamptz,
-               (x.d #>> '{account,matched}')::boolean,
-               x.d #>> '{account,named_owner}',
-               (x.d #>> '{signals,employee_count,value}')::bigint,
-               x.d #>> '{signals,employee_count,source}',
-               x.d #>> '{signals,employee_count,vote}',
-               round((x.d #>> '{signals,expected_acv,value}')::numeric * 100)::bigint,
-               x.d #>> '{signals,expected_acv,source}',
-               x.d #>> '{signals,expected_acv,vote}',
-               (x.d #>> '{signals,fit_score,value}')::bigint,
-               x.d #>> '{signals,fit_score,source}',
-               x.d #>> '{signals,fit_score,vote}'
-        FROM fin CROSS JOIN LATERAL (SELECT p_decision[fin.ord] AS d) AS x ORDER BY fin.ord
-    ),
-    -- Read by the final SELECT (one row), so that it runs: a SELECT in WITH runs only
-    -- as far as it is read.
-    -- The batch sorted once for all the arrays: an ORDER BY inside each array_agg would
-    -- sort it once per array (PostgreSQL 15 does not share them). The arrays line up
-    -- whatever the order, since every row feeds all of them; the order only numbers the
-    -- batch's assignments (seq) in arrival order.
-    written AS (
-        SELECT lr_write_assignments(
-                   array_agg('lead'::text), array_agg(f.lid), array_agg(f.queue),
-                   array_agg(f.final_rep), array_agg(NULL::text), array_agg(f.reason),
-                   array_agg(f.rv), array_agg(f.actor),
-                   array_agg(jsonb_build_object('review_id', f.review_id,
-                                                'composite_queue', f.composite,
-                                                'rules_version', f.rv)),
-                   array_agg(NULL::jsonb), array_agg(NULL::jsonb)
-               ) AS n
-        FROM (SELECT fin.* FROM fin ORDER BY fin.ord) AS f
-    ),
-    -- The answer of each first copy of a new webhook-id.
-    first_ans AS (
-        SELECT w_first.ord,
-               CASE WHEN fin.ord IS NOT NULL THEN 201
-                    WHEN l_old.id IS NOT NULL THEN 200
-                    WHEN lf.ord <> w_first.ord AND lead_fin.ord IS NOT NULL THEN 200
-                    WHEN lead_inp.queue = ANY (v_locked) THEN -1
-                    ELSE -2 END AS status,
-               fin.final_rep AS rep, fin.review_id,
-               coalesce(CASE WHEN v_owner AND fin.ord IS NOT NULL
-                             THEN coalesce(fin.review_id::text, '') || '/'
-                                  || coalesce(fin.final_rep, '') END,
-                        lr_lead_answer(p_decision[fin.ord], fin.wid, fin.lid, fin.domain,
-                                       fin.queue, fin.reason, fin.composite, fin.rv,
-                                       fin.final_rep, fin.review_id),
-                        l_old.decision,
-                        lr_lead_answer(p_decision[lead_fin.ord], lead_fin.wid, lead_fin.lid,
-                                       lead_fin.domain, lead_fin.queue, lead_fin.reason,
-                                       lead_fin.composite, lead_fin.rv, lead_fin.final_rep,
-                                       lead_fin.review_id)) AS body
-        FROM w_first
-        JOIN inp ON inp.ord = w_first.ord
-        LEFT JOIN fin ON fin.ord = w_first.ord
-        LEFT JOIN l_old ON l_old.id = inp.lid
-        LEFT JOIN l_first lf ON lf.lid = inp.lid
-        LEFT JOIN inp lead_inp ON lead_inp.ord = lf.ord
-        LEFT JOIN fin lead_fin ON lead_fin.ord = lf.ord
-    ),
-    -- The answer (first_ans.body) is always the decision of the delivery's lead: the
-    -- row refers to it (response_body NULL, migrations/0010) rather than holding
-    -- another copy.
-    ins_webhook AS (
-        INSERT INTO webhook_events (webhook_id, body_sha256, event_type, subject_id,
-                                    response_status, response_body)
-        SELECT inp.wid, inp.sha, 'lead.created', inp.lid, first_ans.status, NULL
-        FROM first_ans JOIN inp USING (ord)
-        WHERE first_ans.status IN (200, 201)
-        ORDER BY first_ans.ord
-    )
-    SELECT inp.ord,
-           CASE WHEN w_old.webhook_id IS NOT NULL
-                    THEN CASE WHEN w_old.body_sha256 = inp.sha THEN 200 ELSE 409 END
-                WHEN fa.ord = inp.ord THEN fa.status
-                WHEN first_inp.sha <> inp.sha THEN 409
-                WHEN fa.status < 0 THEN fa.status
-                ELSE 200 END,
-           CASE WHEN w_old.webhook_id IS NOT NULL
-                    THEN CASE WHEN w_old.body_sha256 = inp.sha THEN w_old.response_body END
-                WHEN fa.ord = inp.ord THEN fa.body
-                -- A copy of a webhook-id routed now gets the whole decision, as a replay.
-                WHEN first_inp.sha = inp.sha
-                    THEN CASE WHEN v_owner AND fa.status = 201
-                              THEN lr_lead_answer(p_decision[fa.ord], first_inp.wid,
-                                                  first_inp.lid, first_inp.domain,
-                                                  first_inp.queue, first_inp.reason,
-                                                  first_inp.composite, first_inp.rv, fa.rep,
-                                                  fa.review_id)
-                              ELSE fa.body END END
-    FROM inp
-    CROSS JOIN written
-    LEFT JOIN w_old ON w_old.webhook_id = inp.wid
-    LEFT JOIN w_first wf ON wf.wid = inp.wid
-    LEFT JOIN first_ans fa ON fa.ord = wf.ord
-    LEFT JOIN inp first_inp ON first_inp.ord = wf.ord
-    ORDER BY inp.ord;
+    -- The common batch: every webhook-id and lead id new, none twice in the batch (two
+    -- keys per entry locked above; ids that share a hash only send it the general way).
+    -- All of it is routed now, with no answer to copy or replay: executor start-up and
+    -- the joins that settle copies and replays were most of a small batch's cost
+    -- (docs/performance.md). Exact under the advisory locks.
+    IF v_keys = 2 * cardinality(p_lead_id)
+       AND NOT EXISTS (SELECT FROM webhook_events w WHERE w.webhook_id = ANY (p_webhook_id))
+       AND NOT EXISTS (SELECT FROM leads l WHERE l.id = ANY (p_lead_id)) THEN
+        RETURN QUERY
+        SELECT i.ord::integer,
+               CASE WHEN r.ord IS NOT NULL THEN 201
+                    WHEN p_queue[i.ord] = ANY (v_locked) THEN -1
+                    ELSE -2 END,
+               CASE WHEN r.ord IS NULL THEN NULL
+                    WHEN v_owner THEN coalesce(r.review_id::text, '') || '/'
+                                      || coalesce(r.rep_id, '')
+                    ELSE lr_lead_answer(p_decision[r.ord], p_webhook_id[r.ord],
+                                        p_lead_id[r.ord], p_domain[r.ord], p_queue[r.ord],
+                                        p_reason[r.ord], p_composite[r.ord],
+                                        p_rules_version[r.ord], r.rep_id, r.review_id) END
+        FROM generate_subscripts(p_lead_id, 1) AS i(ord)
+        LEFT JOIN lr_route_leads(
+                      ARRAY(SELECT generate_subscripts(p_lead_id, 1)), p_webhook_id,
+                      p_body_sha256, p_lead_id, p_domain, p_event_ts, p_data, p_queue, p_mode,
+                      p_rep_id, p_reason, p_composite, p_rules_version, p_decision, p_actor,
+                      v_active) AS r ON r.ord = i.ord
+        ORDER BY i.ord;
+    ELSE
+        RETURN QUERY
+        WITH inp AS (
+            SELECT u.ord::integer AS ord, u.wid, u.sha, u.lid, u.domain, u.queue, u.reason,
+                   u.composite, u.rv
+            FROM unnest(p_webhook_id, p_body_sha256, p_lead_id, p_domain, p_queue, p_reason,
+                        p_composite, p_rules_version)
+                 WITH ORDINALITY AS u(wid, sha, lid, domain, queue, reason, composite, rv, ord)
+        ),
+        -- Webhook-ids answered before: a probe of the key each (OFFSET 0 keeps the
+        -- LATERAL a parameterised index scan), whatever the statistics said when the plan
+        -- was made.
+        w_old AS (
+            SELECT w.webhook_id, w.body_sha256, w.response_body
+            FROM (SELECT DISTINCT inp.wid FROM inp) AS i
+            CROSS JOIN LATERAL (SELECT w.webhook_id, w.body_sha256,
+                                       coalesce(w.response_body,
+                                                (SELECT lr_lead_decision(l)::text FROM leads l
+                                                 WHERE l.id = w.subject_id)) AS response_body
+                                FROM webhook_events w WHERE w.webhook_id = i.wid OFFSET 0) AS w
+        ),
+        -- The first copy of each new webhook-id in this batch.
+        w_first AS (
+            SELECT DISTINCT ON (inp.wid) inp.wid, inp.ord FROM inp
+            WHERE inp.wid NOT IN (SELECT w_old.webhook_id FROM w_old)
+            ORDER BY inp.wid, inp.ord
+        ),
+        -- Leads routed before.
+        l_old AS (
+            SELECT l.id, l.decision FROM (SELECT DISTINCT inp.lid FROM inp) AS i
+            CROSS JOIN LATERAL (SELECT l.id, lr_lead_decision(l)::text AS decision
+                                FROM leads l WHERE l.id = i.lid OFFSET 0) AS l
+        ),
+        -- The first new webhook-id for each new lead id: it routes the lead.
+        l_first AS (
+            SELECT DISTINCT ON (inp.lid) inp.lid, inp.ord FROM inp JOIN w_first USING (ord)
+            WHERE inp.lid NOT IN (SELECT l_old.id FROM l_old)
+            ORDER BY inp.lid, inp.ord
+        ),
+        -- The leads routed now, written as the common batch's are.
+        fin AS (
+            SELECT inp.*, r.rep_id AS final_rep, r.review_id
+            FROM (SELECT array_agg(l_first.ord ORDER BY l_first.ord) AS ords FROM l_first) AS s
+            CROSS JOIN LATERAL lr_route_leads(
+                s.ords, p_webhook_id, p_body_sha256, p_lead_id, p_domain, p_event_ts, p_data,
+                p_queue, p_mode, p_rep_id, p_reason, p_composite, p_rules_version,
+                p_decision, p_actor, v_active) AS r
+            JOIN inp ON inp.ord = r.ord
+            WHERE s.ords IS NOT NULL
+        ),
+        -- The answer of each first copy of a new webhook-id.
+        first_ans AS (
+            SELECT w_first.ord,
+                   CASE WHEN fin.ord IS NOT NULL THEN 201
+                        WHEN l_old.id IS NOT NULL THEN 200
+                        WHEN lf.ord <> w_first.ord AND lead_fin.ord IS NOT NULL THEN 200
+                        WHEN lead_inp.queue = ANY (v_locked) THEN -1
+                        ELSE -2 END AS status,
+                   fin.final_rep AS rep, fin.review_id,
+                   coalesce(CASE WHEN v_owner AND fin.ord IS NOT NULL
+                                 THEN coalesce(fin.review_id::text, '') || '/'
+                                      || coalesce(fin.final_rep, '') END,
+                            lr_lead_answer(p_decision[fin.ord], fin.wid, fin.lid, fin.domain,
+                                           fin.queue, fin.reason, fin.composite, fin.rv,
+                                           fin.final_rep, fin.review_id),
+                            l_old.decision,
+                            lr_lead_answer(p_decision[lead_fin.ord], lead_fin.wid,
+                                           lead_fin.lid, lead_fin.domain, lead_fin.queue,
+                                           lead_fin.reason, lead_fin.composite, lead_fin.rv,
+                                           lead_fin.final_rep, lead_fin.review_id)) AS body
+            FROM w_first
+            JOIN inp ON inp.ord = w_first.ord
+            LEFT JOIN fin ON fin.ord = w_first.ord
+            LEFT JOIN l_old ON l_old.id = inp.lid
+            LEFT JOIN l_first lf ON lf.lid = inp.lid
+            LEFT JOIN inp lead_inp ON lead_inp.ord = lf.ord
+            LEFT JOIN fin lead_fin ON lead_fin.ord = lf.ord
+        ),
+        -- A new webhook-id for a lead routed before or by another webhook-id of this
+        -- batch (lr_route_leads records the ones that routed a lead): the row refers to
+        -- the lead (response_body NULL, migrations/0010) rather than holding its answer.
+        ins_webhook AS (
+            INSERT INTO webhook_events (webhook_id, body_sha256, event_type, subject_id,
+                                        response_status, response_body)
+            SELECT inp.wid, inp.sha, 'lead.created', inp.lid, 200, NULL
+            FROM first_ans JOIN inp USING (ord)
+            WHERE first_ans.status = 200
+            ORDER BY first_ans.ord
+        )
+        SELECT inp.ord,
+               CASE WHEN w_old.webhook_id IS NOT NULL
+                        THEN CASE WHEN w_old.body_sha256 = inp.sha THEN 200 ELSE 409 END
+                    WHEN fa.ord = inp.ord THEN fa.status
+                    WHEN first_inp.sha <> inp.sha THEN 409
+                    WHEN fa.status < 0 THEN fa.status
+                    ELSE 200 END,
+               CASE WHEN w_old.webhook_id IS NOT NULL
+                        THEN CASE WHEN w_old.body_sha256 = inp.sha THEN w_old.response_body END
+                    WHEN fa.ord = inp.ord THEN fa.body
+                    -- A copy of a webhook-id routed now gets the whole decision, as a
+                    -- replay.
+                    WHEN first_inp.sha = inp.sha
+                        THEN CASE WHEN v_owner AND fa.status = 201
+                                  THEN lr_lead_answer(p_decision[fa.ord], first_inp.wid,
+                                                      first_inp.lid, first_inp.domain,
+                                                      first_inp.queue, first_inp.reason,
+                                                      first_inp.composite, first_inp.rv,
+                                                      fa.rep, fa.review_id)
+                                  ELSE fa.body END END
+        FROM inp
+        -- Read here so that the leads are written whatever the plan reads of first_ans.
+        CROSS JOIN (SELECT count(*) FROM fin) AS routed_now
+        LEFT JOIN w_old ON w_old.webhook_id = inp.wid
+        LEFT JOIN w_first wf ON wf.wid = inp.wid
+        LEFT JOIN first_ans fa ON fa.ord = wf.ord
+        LEFT JOIN inp first_inp ON first_inp.ord = wf.ord
+        ORDER BY inp.ord;
+    END IF;
     -- The outbox rows this batch handed to the replica's own worker (hand-off,
     -- lr_write_assignments): one more row, ord 0, status 0, body '{id,...}'. Only a
     -- session that asks for the hand-off gets it.

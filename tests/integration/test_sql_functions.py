@@ -337,6 +337,69 @@ class SqlFunctionsTest(LRTestCase):
                          {"leads": 1, "webhook_events": 1, "assignments": 1, "reviews": 0,
                           "audit_log": 1})
 
+    def test_common_and_general_batches_write_alike(self):
+        """A batch whose every id is new and single (the common way: every entry goes to
+        lr_route_leads, no answer to settle) and a batch with a replay in it (the general
+        way) answer and write each shape of lead alike: round robin, a named owner, review,
+        and a queue with no active rep (-1, nothing written). Two lead ids that share a
+        lock key (hashtext) in one batch go the general way, and both are routed."""
+        rep = unique("sf-g")
+        set_cycle("smb", [rep])
+        set_cycle("strategic", [])
+
+        def shapes():
+            return [lead("smb"), lead("mid_market", mode="rep", rep=rep, reason="named_account"),
+                    lead("review", mode="none", reason="conflict"), lead("strategic")]
+
+        def snapshot(x, answer):
+            """What the batch answered and wrote for lead x, its own ids replaced."""
+            got = {"answer": answer, "written": written(x["lid"], x["wid"]), "rows": rows(
+                "SELECT l.queue, l.rep_id, l.reason, l.composite_queue,"
+                " l.review_id IS NOT NULL AS in_review, l.rules_version, l.data,"
+                " lr_lead_decision(l)::text AS decision, w.response_status, w.response_body,"
+                " (SELECT json_agg(json_build_object('queue', a.queue, 'rep', a.rep_id,"
+                "  'reason', a.reason, 'unpublished', a.id IS NULL) ORDER BY a.seq)"
+                "  FROM assignments a WHERE a.subject_id = l.id) AS assignments,"
+                " (SELECT json_agg(json_build_object('actor', g.actor, 'action', g.action,"
+                "  'after', g.after - 'review_id') ORDER BY g.id)"
+                "  FROM audit_log g WHERE g.subject_id = l.id) AS audit,"
+                " (SELECT json_agg(json_build_object('reason', r.reason, 'signals', r.signals))"
+                "  FROM reviews r WHERE r.subject_id = l.id) AS reviews"
+                " FROM leads l JOIN webhook_events w ON w.subject_id = l.id"
+                " WHERE l.id = %s" % q(x["lid"]))}
+            text = json.dumps(got, sort_keys=True)
+            review = ENV.psql("SELECT review_id FROM leads WHERE id = %s" % q(x["lid"]))
+            if review:
+                text = text.replace('\\"review_id\\": %s' % review, '\\"review_id\\": \\"R\\"')
+            for k in ("wid", "lid", "domain"):
+                text = text.replace(x[k], k.upper())
+            return json.loads(text)
+
+        common = shapes()
+        res_common = commit_leads(common)
+        self.assertEqual([s for s, _ in res_common], [201, 201, 201, -1], res_common)
+        general = shapes()
+        res_general = commit_leads([common[0]] + general)
+        self.assertEqual(res_general[0], (200, res_common[0][1]))
+        self.assertEqual([s for s, _ in res_general[1:]], [201, 201, 201, -1], res_general)
+        for a, ra, b, rb in zip(common, res_common, general, res_general[1:]):
+            want = snapshot(a, ra[1])
+            self.assertEqual(len(want["rows"]), 0 if a is common[3] else 1, want)
+            self.assertEqual(snapshot(b, rb[1]), want, a["queue"])
+        self.assertEqual(written(general[3]["lid"], general[3]["wid"]), NOTHING)
+        self.assertEqual(json.loads(res_general[1][1])["rep_id"], rep)
+        self.assertEqual(turn("smb"), 2)
+
+        twins = ENV.psql("SELECT array_to_json(array_agg(s)) FROM (SELECT 'lr-hc-' || i AS s,"
+                         " hashtext('lr-hc-' || i) AS h FROM generate_series(1, 400000) AS i)"
+                         " AS x GROUP BY h HAVING count(*) > 1 LIMIT 1")
+        pair = json.loads(twins)[:2]
+        self.assertEqual(len(set(pair)), 2, twins)
+        res = commit_leads([lead("smb", lid=pair[0]), lead("smb", lid=pair[1])])
+        self.assertEqual([s for s, _ in res], [201, 201], res)
+        self.assertEqual([json.loads(b)["subject_id"] for _, b in res], pair)
+        self.assertEqual(turn("smb"), 4)
+
     def test_owner_answers_for_leads_routed_now(self):
         """In a session whose leadrouter.answer is 'owner' (the service's lanes), a lead
         routed now is answered with only what the database decided, '<review_id>/<rep_id>'
