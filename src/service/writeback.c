@@ -354,6 +354,11 @@ static void *run(void *arg)
         int gap = want ? claim_wait_ms(wb, now_ms() - last_claim) : -1;
         if (gap >= 0 && gap < ms)
             ms = gap;
+        /* With every slot busy there is nothing to claim until a request ends, which wakes
+         * the wait: an overdue poll would otherwise make it return at once, and the worker
+         * spun a core for as long as a CRM held its requests. */
+        if (claim_wait_ms(wb, 0) < 0)
+            ms = POLL_MS;
         wait_for(wb, ms < 0 ? 0 : ms > POLL_MS ? POLL_MS : ms);
     }
     /* Stopping: no new claims; what is on the wire may finish within its timeout. */

@@ -21,6 +21,7 @@ otherwise. Every wait is bounded.
 
 import base64
 import json
+import os
 import re
 import secrets
 import time
@@ -819,6 +820,51 @@ class HandoffBacklogTest(WritebackCase):
         self.assertTrue(left, "no handed-over row waited too long")
         self.assertEqual(sum(x["rows"] for x in left),
                          sum(1 for lid in ids if by[lid][0]["attempts"] == 2), by)
+
+
+# ==================================================================== every slot busy
+
+def cpu_seconds(pid):
+    """User and system CPU of a process and all its threads so far, in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class AllSlotsBusyTest(WritebackCase):
+    """One slot and a CRM that holds its request without answering: while the one
+    delivery waits on the wire, past the 1 s poll, the worker has nothing to do and must
+    sleep, not spin (it spun a core until the request ended, so a hung CRM cost a
+    replica a core per worker)."""
+
+    @classmethod
+    def setUpClass(cls):
+        crm = FakeCRM(default=hang(8)).start()
+        cls.start_with(crm, "wb_busy", [("bz-smb-1", "smb", "8201")],
+                       extra_env=wb_settings("hubspot", crm.url, token=HUB_TOKEN, timeout=6,
+                                             writeback_concurrency=1))
+
+    @classmethod
+    def tearDownClass(cls):
+        close_all(cls.ENV, cls.CRM)
+
+    def test_a_worker_sleeps_while_every_slot_waits_on_the_crm(self):
+        env = self.ENV
+        lid = post_lead(env, env.srv, seg_values("smb"))[0]
+        post_lead(env, env.srv, seg_values("smb"))  # waits for the slot
+        self.CRM.wait_for(1, 10)
+        self.assertEqual([c.path for c in self.CRM.calls()], [contact(lid)])
+        time.sleep(1.5)  # past the poll: the state that spun
+        pid = env.srv.proc.pid
+        before, t0 = cpu_seconds(pid), time.monotonic()
+        time.sleep(3.0)
+        used = cpu_seconds(pid) - before
+        elapsed = time.monotonic() - t0
+        # Idle, the whole server uses a few hundredths of a second in 3 s; spinning, a
+        # whole core.
+        self.assertLess(used, 0.25 * elapsed, "the server used %.2f s of CPU in %.2f s with"
+                        " its one delivery slot waiting on the CRM" % (used, elapsed))
+        self.assertEqual(len(self.CRM.calls()), 1, "the second delivery waits for the slot")
 
 
 # ========================================================================= kill -9
