@@ -138,6 +138,7 @@ def main(src, dst):
     }
     if "sink" in r:
         out["writeback"] = {"destination": r.get("writeback_destination", "webhook"),
+                            "crm": r.get("writeback_crm", "answering"),
                             "sink_requests": int(r["sink"] or 0),
                             "assignments": int(r.get("outbox_assignments", "0") or 0)}
     with open(dst, "w") as f:
@@ -191,12 +192,18 @@ def main(src, dst):
     if "writeback" in out:
         wb = out["writeback"]
         last = runs[-1].get("writeback", {}) if runs else {}
-        print("write-back (%s to a local CRM answering 200): %d outbox rows, %d delivered, "
-              "%d requests received, %d pending, %d dead; drained within %s s of each run" % (
-                  wb["destination"], wb["assignments"], last.get("delivered_total", 0), wb["sink_requests"],
-                  last.get("pending", 0), last.get("dead", 0),
-                  "/".join(str(x["writeback"]["drain_seconds"]) for x in runs
-                           if "writeback" in x)))
+        if wb["crm"] == "silent":
+            print("write-back (%s to a local CRM that never answers): %d outbox rows, %d delivered, "
+                  "%d connections held, %d pending, %d dead" % (
+                      wb["destination"], wb["assignments"], last.get("delivered_total", 0),
+                      wb["sink_requests"], last.get("pending", 0), last.get("dead", 0)))
+        else:
+            print("write-back (%s to a local CRM answering 200): %d outbox rows, %d delivered, "
+                  "%d requests received, %d pending, %d dead; drained within %s s of each run" % (
+                      wb["destination"], wb["assignments"], last.get("delivered_total", 0),
+                      wb["sink_requests"], last.get("pending", 0), last.get("dead", 0),
+                      "/".join(str(x["writeback"]["drain_seconds"]) for x in runs
+                               if "writeback" in x)))
     notes = []
     for x in runs:
         if x["replayed_for_lack_of_events"]:
@@ -206,8 +213,9 @@ def main(src, dst):
             notes.append("%d conns: the database holds %d new leads and %d first deliveries "
                          "for %d routed answers" % (x["connections"], x["db_leads_created"],
                                                     x["db_answered_201"], routed_of(x)))
-    if "writeback" in out and (out["writeback"]["sink_requests"] != out["writeback"]["assignments"]
-                               or (runs and runs[-1].get("writeback", {}).get("pending"))):
+    if "writeback" in out and out["writeback"]["crm"] != "silent" and (
+            out["writeback"]["sink_requests"] != out["writeback"]["assignments"]
+            or (runs and runs[-1].get("writeback", {}).get("pending"))):
         notes.append("write-back: %d assignments but %d requests reached the CRM" % (
             out["writeback"]["assignments"], out["writeback"]["sink_requests"]))
     if out["server_warnings"]:

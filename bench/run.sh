@@ -33,6 +33,9 @@
 # on (SPEC 3.6), to a local healthy CRM (bench/sink.c,
 # BENCH_SINK_BIN, built by `make bench`) that answers every request 200; after each run
 # the bench waits for the outbox to drain and the costs per lead include the deliveries.
+# BENCH_CRM=silent (with BENCH_WRITEBACK): the CRM accepts connections and never answers
+# (bench/silent_crm.py), so no delivery completes: the lead path with its outbox rows
+# measured apart from the deliveries' own CPU; nothing drains, the rows stay pending.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -99,7 +102,11 @@ if [ -n "${BENCH_WRITEBACK:-}" ]; then
     case "$SINK" in /*) ;; *) SINK="$ROOT/$SINK" ;; esac
     [ -x "$SINK" ] || { echo "bench: $SINK is missing: make build/bench-sink" >&2; exit 1; }
     SINK_PORT=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    "$SINK" "$SINK_PORT" >"$tmp/sink.out" 2>&1 &
+    if [ "${BENCH_CRM:-}" = silent ]; then
+        "$PYTHON" bench/silent_crm.py "$SINK_PORT" >"$tmp/sink.out" 2>&1 &
+    else
+        "$SINK" "$SINK_PORT" >"$tmp/sink.out" 2>&1 &
+    fi
     sink_pid=$!
     case "$BENCH_WRITEBACK" in
     hubspot | salesforce) # a CRM: the owner of every assignment that has a rep
@@ -244,7 +251,8 @@ for c in $CONNECTIONS; do
     done
     if [ -n "${BENCH_WRITEBACK:-}" ]; then # every owner of the run written back first
         t0=$(date +%s)
-        while [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'pending'")" != 0 ] &&
+        while [ "${BENCH_CRM:-}" != silent ] &&
+            [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'pending'")" != 0 ] &&
             [ $(($(date +%s) - t0)) -lt 60 ]; do
             sleep 0.5
         done
@@ -301,6 +309,7 @@ if [ -n "$sink_pid" ]; then
     record "sink $(sed -n 's/^requests \([0-9]*\) .*/\1/p' "$tmp/sink.out")"
     record "outbox_assignments $(sql "SELECT count(*) FROM outbox")"
     record "writeback_destination $LEADROUTER_WRITEBACK"
+    record "writeback_crm ${BENCH_CRM:-answering}"
 fi
 record "server_warnings $(grep -cE '"level": ?"(warn|error)"' "$tmp/server.log" || true)"
 record "elapsed_seconds $(($(date +%s) - started))"

@@ -41,9 +41,8 @@
 --
 -- The leads routed now are written by lr_route_leads: turns from lr_take_turns (one call
 -- per queue, for all its leads of the batch), the assignment with its one audit row from
--- lr_write_assignments. The decision is
--- stored once, as columns of the lead (migrations/0012): lr_lead_decision rebuilds it,
--- and nothing it reads ever changes.
+-- lr_write_assignments. The decision is stored once, as columns of the lead
+-- (migrations/0012): lr_lead_decision rebuilds it, and nothing it reads ever changes.
 -- The lead's audit row, 'decision.made', holds its outcome (queue, rep, reason, review
 -- item, composite queue, rules version) and the stored answers refer to the lead.
 CREATE OR REPLACE FUNCTION lr_commit_leads(
