@@ -34,8 +34,8 @@
 # BENCH_SINK_BIN, built by `make bench`) that answers every request 200; after each run
 # the bench waits for the outbox to drain and the costs per lead include the deliveries.
 # BENCH_CRM=silent (with BENCH_WRITEBACK): the CRM accepts connections and never answers
-# (bench/silent_crm.py), so no delivery completes: the lead path with its outbox rows
-# measured apart from the deliveries' own CPU; nothing drains, the rows stay pending.
+# (bench/silent_crm.py), so no delivery succeeds (requests wait for the timeout): the lead
+# path with its outbox rows apart from the deliveries' own CPU; the rows stay pending.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)

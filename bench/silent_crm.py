@@ -1,7 +1,8 @@
 """A CRM that accepts connections and never answers (BENCH_CRM=silent): with it, the
-bench measures the lead path with write-back on while no delivery completes, so the
-outbox rows are the only write-back cost the lead path pays (a CRM outage, or the event
-path measured apart from the deliveries' own CPU).
+bench measures the lead path with write-back on while no delivery succeeds (each
+request waits for the write-back timeout and is tried again later), so the outbox rows
+are nearly the only write-back cost (a CRM outage, or the event path measured apart
+from the deliveries' own CPU).
     python3 bench/silent_crm.py PORT   listens on 127.0.0.1:PORT until SIGTERM, then
                                        prints "requests N bytes 0" (connections accepted)
 """

@@ -107,9 +107,9 @@ BEGIN
     END IF;
     -- The common batch: every webhook-id and lead id new, none twice in the batch (two
     -- keys per entry locked above; ids that share a hash only send it the general way).
-    -- All of it is routed now, with no answer to copy or replay: executor start-up and
-    -- the joins that settle copies and replays were most of a small batch's cost
-    -- (docs/performance.md). Exact under the advisory locks.
+    -- Nothing in it is a copy or a replay, so no answer needs settling: executor
+    -- start-up and the joins that settle copies and replays were most of a small batch's
+    -- cost (docs/performance.md). Exact under the advisory locks.
     IF v_keys = 2 * cardinality(p_lead_id)
        AND NOT EXISTS (SELECT FROM webhook_events w WHERE w.webhook_id = ANY (p_webhook_id))
        AND NOT EXISTS (SELECT FROM leads l WHERE l.id = ANY (p_lead_id)) THEN
@@ -171,16 +171,21 @@ BEGIN
             WHERE inp.lid NOT IN (SELECT l_old.id FROM l_old)
             ORDER BY inp.lid, inp.ord
         ),
-        -- The leads routed now, written as the common batch's are.
-        fin AS (
-            SELECT inp.*, r.rep_id AS final_rep, r.review_id
+        -- The leads routed now, written as the common batch's are. Alone in its CTE
+        -- beside the one-row aggregate, so that no plan can call it twice (a nested loop
+        -- around a LATERAL call runs it again for each outer row).
+        routing AS (
+            SELECT r.ord, r.rep_id, r.review_id
             FROM (SELECT array_agg(l_first.ord ORDER BY l_first.ord) AS ords FROM l_first) AS s
             CROSS JOIN LATERAL lr_route_leads(
                 s.ords, p_webhook_id, p_body_sha256, p_lead_id, p_domain, p_event_ts, p_data,
                 p_queue, p_mode, p_rep_id, p_reason, p_composite, p_rules_version,
                 p_decision, p_actor, v_active) AS r
-            JOIN inp ON inp.ord = r.ord
             WHERE s.ords IS NOT NULL
+        ),
+        fin AS (
+            SELECT inp.*, routing.rep_id AS final_rep, routing.review_id
+            FROM routing JOIN inp ON inp.ord = routing.ord
         ),
         -- The answer of each first copy of a new webhook-id.
         first_ans AS (
@@ -243,7 +248,7 @@ BEGIN
                                   ELSE fa.body END END
         FROM inp
         -- Read here so that the leads are written whatever the plan reads of first_ans.
-        CROSS JOIN (SELECT count(*) FROM fin) AS routed_now
+        CROSS JOIN (SELECT count(*) FROM routing) AS routed
         LEFT JOIN w_old ON w_old.webhook_id = inp.wid
         LEFT JOIN w_first wf ON wf.wid = inp.wid
         LEFT JOIN first_ans fa ON fa.ord = wf.ord

@@ -2,7 +2,7 @@
 -- p_inputs, the decision's fields that no column of the batch carries (decided_at,
 -- account.matched and account.named_owner, signals) as the service sends them; any other
 -- key of p_inputs is ignored (earlier releases send the whole decision). Each input goes
--- through the conversion that writes it into the lead row (lr_commit_leads, ins_lead)
+-- through the conversion that writes it into the lead row (lr_route_leads, ins_lead)
 -- and comes out as lr_lead_decision prints that column, so the answer is the jsonb every
 -- replay rebuilds, whatever form the input had (a timestamp with other precision, money
 -- with one decimal). NULL without inputs (no such lead in the batch). Used by

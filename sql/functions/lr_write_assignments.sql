@@ -1,5 +1,5 @@
 -- Writes assignments with their audit rows: the one place that inserts into assignments,
--- called by lr_commit_leads (a lead batch), the opportunity path (first owner, handoff,
+-- called by lr_route_leads (a lead batch), the opportunity path (first owner, handoff,
 -- floor reassignment) and review resolution (db/opportunities_store.c,
 -- db/reviews_store.c). Arrays are parallel, one entry per assignment, written in array
 -- order (assignments.seq, hence the public id at publication, follows it):
@@ -24,7 +24,7 @@
 -- the subject that are not on the wire (no lease, or a lease that has passed) become
 -- superseded; one that is on the wire is left alone, and the claim (db/outbox_store.c)
 -- makes the new row wait for it. Two entries of one subject in one call both stay
--- pending and go in order. A call whose every entry has a decision (lr_commit_leads:
+-- pending and go in order. A call whose every entry has a decision (lr_route_leads:
 -- each lead's first assignment, the lead inserted in the same transaction and never
 -- deleted, migrations/0018) has none of this to do and only inserts its rows. A NOTIFY
 -- on leadrouter_outbox wakes the delivery workers at commit. Unset, '' or 'none': no
@@ -93,7 +93,7 @@ BEGIN
     IF v_seq IS NULL THEN
         RETURN coalesce(cardinality(p_subject_id), 0);
     END IF;
-    -- A lead's first assignment (an entry with a decision: lr_commit_leads writes each
+    -- A lead's first assignment (an entry with a decision: lr_route_leads writes each
     -- new lead once, in the transaction that inserts it, and leads are never deleted)
     -- has no older outbox row, and its lead no other entry in the call: the lead batch
     -- pays one insert per row, nothing more (the probe, the window and the supersession

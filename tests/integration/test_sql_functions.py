@@ -342,7 +342,7 @@ class SqlFunctionsTest(LRTestCase):
         lr_route_leads, no answer to settle) and a batch with a replay in it (the general
         way) answer and write each shape of lead alike: round robin, a named owner, review,
         and a queue with no active rep (-1, nothing written). Two lead ids that share a
-        lock key (hashtext) in one batch go the general way, and both are routed."""
+        lock key (hashtext) in one batch are both routed."""
         rep = unique("sf-g")
         set_cycle("smb", [rep])
         set_cycle("strategic", [])
