@@ -192,18 +192,15 @@ def main(src, dst):
     if "writeback" in out:
         wb = out["writeback"]
         last = runs[-1].get("writeback", {}) if runs else {}
-        if wb["crm"] == "silent":
-            print("write-back (%s to a local CRM that never answers): %d outbox rows, %d delivered, "
-                  "%d connections held, %d pending, %d dead" % (
-                      wb["destination"], wb["assignments"], last.get("delivered_total", 0),
-                      wb["sink_requests"], last.get("pending", 0), last.get("dead", 0)))
-        else:
-            print("write-back (%s to a local CRM answering 200): %d outbox rows, %d delivered, "
-                  "%d requests received, %d pending, %d dead; drained within %s s of each run" % (
-                      wb["destination"], wb["assignments"], last.get("delivered_total", 0),
-                      wb["sink_requests"], last.get("pending", 0), last.get("dead", 0),
-                      "/".join(str(x["writeback"]["drain_seconds"]) for x in runs
-                               if "writeback" in x)))
+        silent = wb["crm"] == "silent"
+        print("write-back (%s to a local CRM %s): %d outbox rows, %d delivered, %d %s, "
+              "%d pending, %d dead%s" % (
+                  wb["destination"], "that never answers" if silent else "answering 200",
+                  wb["assignments"], last.get("delivered_total", 0), wb["sink_requests"],
+                  "connections held" if silent else "requests received",
+                  last.get("pending", 0), last.get("dead", 0),
+                  "" if silent else "; drained within %s s of each run" % "/".join(
+                      str(x["writeback"]["drain_seconds"]) for x in runs if "writeback" in x)))
     notes = []
     for x in runs:
         if x["replayed_for_lack_of_events"]:

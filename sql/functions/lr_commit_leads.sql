@@ -118,19 +118,13 @@ BEGIN
                CASE WHEN r.ord IS NOT NULL THEN 201
                     WHEN p_queue[i.ord] = ANY (v_locked) THEN -1
                     ELSE -2 END,
-               CASE WHEN r.ord IS NULL THEN NULL
-                    WHEN v_owner THEN coalesce(r.review_id::text, '') || '/'
-                                      || coalesce(r.rep_id, '')
-                    ELSE lr_lead_answer(p_decision[r.ord], p_webhook_id[r.ord],
-                                        p_lead_id[r.ord], p_domain[r.ord], p_queue[r.ord],
-                                        p_reason[r.ord], p_composite[r.ord],
-                                        p_rules_version[r.ord], r.rep_id, r.review_id) END
+               r.answer
         FROM generate_subscripts(p_lead_id, 1) AS i(ord)
         LEFT JOIN lr_route_leads(
                       ARRAY(SELECT generate_subscripts(p_lead_id, 1)), p_webhook_id,
                       p_body_sha256, p_lead_id, p_domain, p_event_ts, p_data, p_queue, p_mode,
                       p_rep_id, p_reason, p_composite, p_rules_version, p_decision, p_actor,
-                      v_active) AS r ON r.ord = i.ord
+                      v_active, v_owner) AS r ON r.ord = i.ord
         ORDER BY i.ord;
     ELSE
         RETURN QUERY
@@ -175,16 +169,16 @@ BEGIN
         -- beside the one-row aggregate, so that no plan can call it twice (a nested loop
         -- around a LATERAL call runs it again for each outer row).
         routing AS (
-            SELECT r.ord, r.rep_id, r.review_id
+            SELECT r.ord, r.rep_id, r.review_id, r.answer
             FROM (SELECT array_agg(l_first.ord ORDER BY l_first.ord) AS ords FROM l_first) AS s
             CROSS JOIN LATERAL lr_route_leads(
                 s.ords, p_webhook_id, p_body_sha256, p_lead_id, p_domain, p_event_ts, p_data,
                 p_queue, p_mode, p_rep_id, p_reason, p_composite, p_rules_version,
-                p_decision, p_actor, v_active) AS r
+                p_decision, p_actor, v_active, v_owner) AS r
             WHERE s.ords IS NOT NULL
         ),
         fin AS (
-            SELECT inp.*, routing.rep_id AS final_rep, routing.review_id
+            SELECT inp.*, routing.rep_id AS final_rep, routing.review_id, routing.answer
             FROM routing JOIN inp ON inp.ord = routing.ord
         ),
         -- The answer of each first copy of a new webhook-id.
@@ -196,12 +190,7 @@ BEGIN
                         WHEN lead_inp.queue = ANY (v_locked) THEN -1
                         ELSE -2 END AS status,
                    fin.final_rep AS rep, fin.review_id,
-                   coalesce(CASE WHEN v_owner AND fin.ord IS NOT NULL
-                                 THEN coalesce(fin.review_id::text, '') || '/'
-                                      || coalesce(fin.final_rep, '') END,
-                            lr_lead_answer(p_decision[fin.ord], fin.wid, fin.lid, fin.domain,
-                                           fin.queue, fin.reason, fin.composite, fin.rv,
-                                           fin.final_rep, fin.review_id),
+                   coalesce(fin.answer,
                             l_old.decision,
                             lr_lead_answer(p_decision[lead_fin.ord], lead_fin.wid,
                                            lead_fin.lid, lead_fin.domain, lead_fin.queue,

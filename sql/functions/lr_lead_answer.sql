@@ -6,7 +6,8 @@
 -- and comes out as lr_lead_decision prints that column, so the answer is the jsonb every
 -- replay rebuilds, whatever form the input had (a timestamp with other precision, money
 -- with one decimal). NULL without inputs (no such lead in the batch). Used by
--- lr_commit_leads; STABLE like jsonb_build_object, so that it is inlined.
+-- lr_route_leads and lr_commit_leads; STABLE like jsonb_build_object, so that it is
+-- inlined.
 CREATE OR REPLACE FUNCTION lr_lead_answer(p_inputs jsonb, p_webhook_id text, p_lead_id text,
                                           p_domain text, p_queue text, p_reason text,
                                           p_composite text, p_rules_version bigint,

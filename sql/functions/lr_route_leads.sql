@@ -5,7 +5,9 @@
 -- lr_write_assignments) and the 201 record of their webhook-ids. The caller holds the
 -- ids' advisory locks and the turn rows of p_active, the round-robin queues it locked
 -- that have an active rep; a round-robin lead of any other queue is not written and has
--- no row here. Returns each written lead's position, rep and review item.
+-- no row here. Returns each written lead's position, rep, review item and answer: with
+-- p_owner (the service's lanes) '<review_id>/<rep_id>', either side empty for none, whose
+-- text the service writes; otherwise the decision (lr_lead_answer).
 --
 -- One statement for the common batch and for the general one: lr_commit_leads calls it
 -- with every position when no id of the batch is known or repeated, and otherwise with
@@ -14,8 +16,9 @@ CREATE OR REPLACE FUNCTION lr_route_leads(
     p_ord integer[], p_webhook_id text[], p_body_sha256 text[], p_lead_id text[],
     p_domain text[], p_event_ts timestamptz[], p_data jsonb[], p_queue text[],
     p_mode text[], p_rep_id text[], p_reason text[], p_composite text[],
-    p_rules_version bigint[], p_decision jsonb[], p_actor text[], p_active text[])
-RETURNS TABLE (ord integer, rep_id text, review_id bigint)
+    p_rules_version bigint[], p_decision jsonb[], p_actor text[], p_active text[],
+    p_owner boolean)
+RETURNS TABLE (ord integer, rep_id text, review_id bigint, answer text)
 -- As lr_commit_leads: a plan made once per session, never compiled, no sequential scan.
 LANGUAGE plpgsql SET jit = off SET plan_cache_mode = force_generic_plan
 SET enable_seqscan = off AS $$
@@ -113,7 +116,12 @@ BEGIN
         SELECT fin.wid, p_body_sha256[fin.ord], 'lead.created', fin.lid, 201, NULL
         FROM fin ORDER BY fin.ord
     )
-    SELECT fin.ord, fin.final_rep, fin.review_id
+    SELECT fin.ord, fin.final_rep, fin.review_id,
+           CASE WHEN p_owner THEN coalesce(fin.review_id::text, '') || '/'
+                                  || coalesce(fin.final_rep, '')
+                ELSE lr_lead_answer(p_decision[fin.ord], fin.wid, fin.lid, fin.domain, fin.queue,
+                                    fin.reason, fin.composite, fin.rv, fin.final_rep,
+                                    fin.review_id) END
     FROM fin CROSS JOIN written
     ORDER BY fin.ord;
 END
