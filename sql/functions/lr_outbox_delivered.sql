@@ -11,7 +11,7 @@ RETURNS SETOF bigint
 -- keeps the plan for the session (lr_claim_outbox says why). o.id = ANY gives outbox_pkey
 -- an index condition in every plan, and "not final" rather than status = 'pending' keeps
 -- the partial indexes on pending rows out of it. With only o.id = u.id, a plan made while
--- the outbox was empty read every pending row through outbox_subject at every round (331
+-- the outbox was empty read every pending row through a partial index at every round (331
 -- ms a round at 100,000 pending rows, against 0.8 ms): the worker fell behind under load,
 -- which made the pending rows more and each round slower still.
 LANGUAGE plpgsql SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off

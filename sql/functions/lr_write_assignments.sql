@@ -115,19 +115,25 @@ BEGIN
         SELECT count(*) FILTER (WHERE NOT i.taken), array_agg(i.id) FILTER (WHERE i.taken)
         INTO v_queued, v_taken FROM ins_outbox i;
     ELSE
-        -- The subjects' older pending rows, found by one probe of outbox_subject per new row
-        -- (a LATERAL, so a parameterised scan: as a plain subquery it was hashed, which read
-        -- every pending row for each batch, and a CRM outage makes them many). They decide
-        -- the hand-off (take: the condition above) and what is superseded. The statement's
-        -- snapshot does not see the rows it inserts.
+        -- The subjects' older pending rows, found by one probe per new row: its subject's
+        -- assignments (assignments_subject), then each one's pending row
+        -- (outbox_pending_seq, migrations/0019). LATERALs, so parameterised scans: as a
+        -- plain subquery it was hashed, which read every pending row for each batch, and a
+        -- CRM outage makes them many. They decide the hand-off (take: the condition above)
+        -- and what is superseded. The statement's snapshot does not see the rows it
+        -- inserts, so this call's own assignments bring none.
         WITH n AS (
             SELECT u.seq, u.subject, u.sid, old.ids,
                    v_lease > 0 AND old.ids IS NULL
                    AND count(*) OVER (PARTITION BY u.subject, u.sid) = 1 AS take
             FROM unnest(v_seq, v_subject, v_subject_id) AS u(seq, subject, sid)
-            CROSS JOIN LATERAL (SELECT array_agg(p.id) AS ids FROM outbox p
-                                WHERE p.subject = u.subject AND p.subject_id = u.sid
-                                  AND p.status = 'pending') AS old
+            CROSS JOIN LATERAL (SELECT array_agg(p.id) AS ids
+                                FROM assignments a
+                                CROSS JOIN LATERAL (SELECT p.id FROM outbox p
+                                                    WHERE p.assignment_seq = a.seq
+                                                      AND p.status = 'pending'
+                                                    OFFSET 0) AS p
+                                WHERE a.subject = u.subject AND a.subject_id = u.sid) AS old
         ),
         -- A row taken is due again only when its lease has passed: the claims' walk of the
         -- due rows (outbox_due, in next_attempt_at order) then never passes over the rows

@@ -794,7 +794,8 @@ class SqlFunctionsTest(LRTestCase):
                         " '{NULL}');\n" % (q(leads[0]["lid"]), q(rep)) + stats + "COMMIT;\n")
         after = [json.loads(x) for x in p.stdout.splitlines() if x.startswith("{")][0]
         self.assertEqual(after["inserted"], 1)
-        self.assertGreater(after["scans"]["outbox_subject"], 0, after["scans"])
+        self.assertGreater(after["scans"]["outbox_pending_seq"], 0, after["scans"])
+        self.assertGreater(after["scans"]["assignments_subject"], 0, after["scans"])
         self.assertEqual(statuses(leads[0]["lid"], "hubspot"), ["pending", "pending"],
                          "the first is handed to a worker (leased): not superseded")
 
@@ -905,7 +906,7 @@ class SqlFunctionsTest(LRTestCase):
         db/outbox_store.c, taken from the source), prepared while the outbox was empty
         and run eight times, still find their row through outbox_pkey once 5,000
         pending rows have come, and through no full walk of a partial index of pending
-        rows (the plans that walked outbox_subject for every outcome failed here)."""
+        rows (the plans that walked such an index for every outcome failed here)."""
         retry, dead = c_statement("outbox_retry"), c_statement("outbox_dead")
         script = ("CREATE TEMP TABLE outbox (LIKE public.outbox INCLUDING ALL);\n"
                   "LOAD 'auto_explain';\n"
@@ -935,6 +936,63 @@ class SqlFunctionsTest(LRTestCase):
             self.assertEqual([x for x in scans if x[2] == alias],
                              [("Index Scan", "outbox_pkey", alias)], name)
             self.assertNotIn("Seq Scan", plan, name)
+
+    def test_subject_probes_stay_probes_once_the_outbox_grows(self):
+        """The three look-ups of a subject's other pending rows (the claim's older row,
+        the supersession of lr_write_assignments, the retry's newer row), planned while
+        the outbox and assignments were empty and run eight times, still read a handful
+        of entries once 5,000 subjects have a pending row: the subject's assignments by
+        (subject, subject_id), then each one's pending row by assignment_seq
+        (migrations/0019), and no table whole. The outcomes are exact: the claim takes
+        the oldest due rows, the supersession the subject's older row, the retry of a row
+        that was on the wire while a newer one came supersedes it. (Temporary copies of
+        both tables stand in for them by name.)"""
+        retry = c_statement("outbox_retry")
+        write = ("SELECT lr_write_assignments('{lead}', ARRAY[%s], '{smb}', '{r1}', '{NULL}',"
+                 " '{review_resolution}', '{1}', '{ops}', '{NULL}', '{NULL}', '{NULL}');\n")
+        script = ("CREATE TEMP TABLE assignments (LIKE public.assignments INCLUDING ALL);\n"
+                  "CREATE TEMP TABLE outbox (LIKE public.outbox INCLUDING ALL);\n"
+                  "SET leadrouter.writeback = 'hubspot';\n"
+                  "LOAD 'auto_explain';\n"
+                  "SET auto_explain.log_min_duration = 0;\n"
+                  "SET auto_explain.log_nested_statements = on;\n"
+                  "PREPARE retry(bigint, int, int, text, float8, float8) AS %s;\n" % retry)
+        script += "SELECT count(*) FROM lr_claim_outbox('hubspot', 10, 60);\n" * 8
+        script += "EXECUTE retry(1, 1, 503, 'x', 1, 1);\n" * 8
+        script += "".join(write % q("warm-%d" % i) for i in range(8))
+        script += ("UPDATE outbox SET status = 'delivered';\n"
+                   "INSERT INTO assignments (subject, subject_id, queue, rep_id, reason,"
+                   " rules_version) SELECT 'lead', 'l' || g, 'smb', 'r1', 'composite', 1"
+                   " FROM generate_series(1, 5000) AS g;\n"
+                   "INSERT INTO outbox (assignment_seq, subject, subject_id, destination)"
+                   " SELECT seq, subject, subject_id, 'hubspot' FROM assignments"
+                   " WHERE subject_id LIKE 'l%' ORDER BY seq;\n"
+                   "SELECT id AS wire FROM outbox WHERE subject_id = 'l4001' \\gset\n"
+                   "UPDATE outbox SET attempts = 1, lease_until = now() + interval '1 minute'"
+                   " WHERE id = :wire;\n"
+                   "SET client_min_messages = log;\n"
+                   + write % q("l4000") +
+                   "SELECT array_agg(c ORDER BY c) = (SELECT array_agg(id ORDER BY id) FROM outbox"
+                   " WHERE subject_id IN ('l1', 'l2', 'l3'))"
+                   " FROM lr_claim_outbox('hubspot', 3, 60) AS c;\n"
+                   + write % q("l4001") +
+                   "EXECUTE retry(:wire, 1, 503, 'x', 1, 1);\n"
+                   "SET client_min_messages = warning;\n"
+                   "SELECT subject_id, json_agg(status ORDER BY id) FROM outbox"
+                   " WHERE subject_id IN ('l4000', 'l4001') GROUP BY 1 ORDER BY 1;\n")
+        p = psql_script(script)
+        self.assertEqual(p.stdout.strip().splitlines(), ["0"] * 8 + ["1"] * 9 + ["t", "1"] + [
+            'l4000|["superseded", "pending"]', 'l4001|["superseded", "pending"]'])
+        plans = [x for x in p.stderr.split("LOCATION:") if "Query Text:" in x]
+        probes = {"claim": next(x for x in plans if "FOR UPDATE OF o SKIP LOCKED" in x),
+                  "supersession": next(x for x in plans if "superseded AS" in x),
+                  "retry": next(x for x in plans if "PREPARE retry" in x)}
+        for name, plan in probes.items():
+            self.assertNotIn("Seq Scan", plan, name)
+            self.assertRegex(plan, r"Index (Only )?Scan using \S+ on assignments a\s+[^\n]*\n"
+                             r"\s+Index Cond: \(\(subject = \S+\) AND \(subject_id = ", name)
+            self.assertRegex(plan, r"Index Scan using \S+ on outbox \w+\s+[^\n]*\n"
+                             r"\s+Index Cond: \(assignment_seq = a\.seq\)", name)
 
     def test_opportunity_context_finds_open_reviews_by_subject(self):
         """An opportunity event's context (opp_context of db/opportunities_store.c,
