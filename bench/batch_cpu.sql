@@ -14,6 +14,11 @@
 -- session holds a snapshot) or tables grown past shared_buffers move the figure by more
 -- than most changes.
 \set ON_ERROR_STOP on
+-- As a write lane's session (db/limits.c, db/leads_store.c): plans made once, no JIT,
+-- the answer of a lead routed now being its review and rep only.
+SET plan_cache_mode = force_generic_plan;
+SET jit = off;
+SET leadrouter.answer = 'owner';
 \if :{?clk_tck}
 \else
 \set clk_tck 100
