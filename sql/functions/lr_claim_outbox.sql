@@ -12,6 +12,8 @@
 -- older-row check being one probe per row walked (a scalar subquery, which is never
 -- turned into a join): the subject's assignments (assignments_subject), then each one's
 -- pending row (outbox_pending_seq, a LATERAL, so a parameterised scan; migrations/0019).
+-- It looks for an older row rather than asking whether the row is the oldest, so that
+-- a row is never left unclaimed should its subject and its assignment's ever differ.
 -- A CRM outage makes the backlog long, and sorting all of it, which stale statistics on
 -- the pending rows make the planner choose, cost 0.4 s per claim at 150,000 rows.
 CREATE OR REPLACE FUNCTION lr_claim_outbox(p_destination text, p_max integer,
@@ -28,11 +30,13 @@ BEGIN
         WHERE o.status = 'pending' AND o.destination = p_destination
           AND o.next_attempt_at <= now()
           AND (o.lease_until IS NULL OR o.lease_until <= now())
-          AND (SELECT min(p.id) FROM assignments a
+          AND (SELECT p.id FROM assignments a
                CROSS JOIN LATERAL (SELECT p.id FROM outbox p
                                    WHERE p.assignment_seq = a.seq AND p.status = 'pending'
-                                     AND p.destination = o.destination OFFSET 0) AS p
-               WHERE a.subject = o.subject AND a.subject_id = o.subject_id) = o.id
+                                     AND p.destination = o.destination AND p.id < o.id
+                                   OFFSET 0) AS p
+               WHERE a.subject = o.subject AND a.subject_id = o.subject_id
+               LIMIT 1) IS NULL
         ORDER BY o.next_attempt_at, o.id
         LIMIT p_max
         FOR UPDATE OF o SKIP LOCKED

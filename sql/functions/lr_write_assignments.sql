@@ -120,8 +120,8 @@ BEGIN
         -- (outbox_pending_seq, migrations/0019). LATERALs, so parameterised scans: as a
         -- plain subquery it was hashed, which read every pending row for each batch, and a
         -- CRM outage makes them many. They decide the hand-off (take: the condition above)
-        -- and what is superseded. The statement's snapshot does not see the rows it
-        -- inserts, so this call's own assignments bring none.
+        -- and what is superseded. This call's assignments are seen, but not their outbox
+        -- rows, which this statement inserts: they bring none.
         WITH n AS (
             SELECT u.seq, u.subject, u.sid, old.ids,
                    v_lease > 0 AND old.ids IS NULL

@@ -928,7 +928,7 @@ class SqlFunctionsTest(LRTestCase):
         plans = p.stderr.split("LOCATION:")
         # Each finds its row (outbox o, or outbox unaliased) through outbox_pkey, and
         # nothing scans the outbox whole (the retry's probe for a newer row of the
-        # subject, outbox n, is by subject).
+        # subject, outbox n, goes through the subject's assignments: the test below).
         for name, alias in (("PREPARE retry", "o"), ("PREPARE dead", "")):
             plan = next(x for x in plans if name in x)
             scans = re.findall(r"(\w+(?: Only)? Scan)(?: using (\S+))? on outbox ?(\w*)", plan)
@@ -939,20 +939,23 @@ class SqlFunctionsTest(LRTestCase):
 
     def test_subject_probes_stay_probes_once_the_outbox_grows(self):
         """The three look-ups of a subject's other pending rows (the claim's older row,
-        the supersession of lr_write_assignments, the retry's newer row), planned while
-        the outbox and assignments were empty and run eight times, still read a handful
-        of entries once 5,000 subjects have a pending row: the subject's assignments by
-        (subject, subject_id), then each one's pending row by assignment_seq
-        (migrations/0019), and no table whole. The outcomes are exact: the claim takes
-        the oldest due rows, the supersession the subject's older row, the retry of a row
-        that was on the wire while a newer one came supersedes it. (Temporary copies of
-        both tables stand in for them by name.)"""
+        the supersession of lr_write_assignments, the retry's newer row), planned as the
+        write lanes plan them (generic plans) while the outbox and assignments were empty
+        and run eight times, still read a handful of entries once 5,000 subjects have a
+        pending row: the subject's assignments by (subject, subject_id), then each one's
+        pending row by assignment_seq (migrations/0019); every scan of either table in
+        them has an index condition. The outcomes are exact: the supersession takes the
+        subject's older row, a row whose older row is on the wire waits, an older row of
+        another destination does not hold one back, and the retry of the row on the wire
+        supersedes it once a newer one has come. (Temporary copies of both tables stand
+        in for them by name.)"""
         retry = c_statement("outbox_retry")
         write = ("SELECT lr_write_assignments('{lead}', ARRAY[%s], '{smb}', '{r1}', '{NULL}',"
                  " '{review_resolution}', '{1}', '{ops}', '{NULL}', '{NULL}', '{NULL}');\n")
         script = ("CREATE TEMP TABLE assignments (LIKE public.assignments INCLUDING ALL);\n"
                   "CREATE TEMP TABLE outbox (LIKE public.outbox INCLUDING ALL);\n"
                   "SET leadrouter.writeback = 'hubspot';\n"
+                  "SET plan_cache_mode = force_generic_plan;\n"
                   "LOAD 'auto_explain';\n"
                   "SET auto_explain.log_min_duration = 0;\n"
                   "SET auto_explain.log_nested_statements = on;\n"
@@ -967,22 +970,29 @@ class SqlFunctionsTest(LRTestCase):
                    "INSERT INTO outbox (assignment_seq, subject, subject_id, destination)"
                    " SELECT seq, subject, subject_id, 'hubspot' FROM assignments"
                    " WHERE subject_id LIKE 'l%' ORDER BY seq;\n"
+                   # an older row of l4002 for another destination
+                   "INSERT INTO outbox (id, assignment_seq, subject, subject_id, destination)"
+                   " SELECT 0, seq, subject, subject_id, 'pipedrive' FROM assignments"
+                   " WHERE subject_id = 'l4002';\n"
                    "SELECT id AS wire FROM outbox WHERE subject_id = 'l4001' \\gset\n"
                    "UPDATE outbox SET attempts = 1, lease_until = now() + interval '1 minute'"
                    " WHERE id = :wire;\n"
                    "SET client_min_messages = log;\n"
-                   + write % q("l4000") +
-                   "SELECT array_agg(c ORDER BY c) = (SELECT array_agg(id ORDER BY id) FROM outbox"
-                   " WHERE subject_id IN ('l1', 'l2', 'l3'))"
-                   " FROM lr_claim_outbox('hubspot', 3, 60) AS c;\n"
-                   + write % q("l4001") +
+                   + write % q("l4000") + write % q("l4001") +
+                   "SELECT max(id) AS waits FROM outbox WHERE subject_id = 'l4001' \\gset\n"
+                   "SELECT count(*), count(*) FILTER (WHERE c = :waits),"
+                   " count(*) FILTER (WHERE c = 0) FROM lr_claim_outbox('hubspot', 10000, 60)"
+                   " AS c;\n"
                    "EXECUTE retry(:wire, 1, 503, 'x', 1, 1);\n"
                    "SET client_min_messages = warning;\n"
-                   "SELECT subject_id, json_agg(status ORDER BY id) FROM outbox"
-                   " WHERE subject_id IN ('l4000', 'l4001') GROUP BY 1 ORDER BY 1;\n")
+                   "SELECT subject_id, json_agg(status || ':' || attempts ORDER BY id)"
+                   " FROM outbox WHERE subject_id IN ('l4000', 'l4001', 'l4002')"
+                   " GROUP BY 1 ORDER BY 1;\n")
         p = psql_script(script)
-        self.assertEqual(p.stdout.strip().splitlines(), ["0"] * 8 + ["1"] * 9 + ["t", "1"] + [
-            'l4000|["superseded", "pending"]', 'l4001|["superseded", "pending"]'])
+        self.assertEqual(p.stdout.strip().splitlines(), ["0"] * 8 + ["1"] * 10 + ["4999|0|0"] + [
+            'l4000|["superseded:0", "pending:1"]',
+            'l4001|["superseded:1", "pending:0"]',
+            'l4002|["pending:0", "pending:1"]'])
         plans = [x for x in p.stderr.split("LOCATION:") if "Query Text:" in x]
         probes = {"claim": next(x for x in plans if "FOR UPDATE OF o SKIP LOCKED" in x),
                   "supersession": next(x for x in plans if "superseded AS" in x),
@@ -993,6 +1003,10 @@ class SqlFunctionsTest(LRTestCase):
                              r"\s+Index Cond: \(\(subject = \S+\) AND \(subject_id = ", name)
             self.assertRegex(plan, r"Index Scan using \S+ on outbox \w+\s+[^\n]*\n"
                              r"\s+Index Cond: \(assignment_seq = a\.seq\)", name)
+            lines = plan.splitlines()
+            for k, line in enumerate(lines):
+                if re.search(r"Scan (using \S+ )?on (assignments a|outbox [pn])\b", line):
+                    self.assertIn("Index Cond", lines[k + 1], (name, line))
 
     def test_opportunity_context_finds_open_reviews_by_subject(self):
         """An opportunity event's context (opp_context of db/opportunities_store.c,
@@ -1021,6 +1035,26 @@ class SqlFunctionsTest(LRTestCase):
         self.assertNotIn("reviews_opened_at_id_idx", plan)
 
     # -- migrate --
+
+    def test_migration_0019_refuses_an_invalid_index(self):
+        """migrations/0019 keeps an outbox_pending_seq built beforehand by hand, but one
+        left invalid by a failed CREATE INDEX CONCURRENTLY would turn every look-up of a
+        subject's rows into a walk of the outbox: its check refuses it with a hint, and
+        accepts the valid one that migrating built. (The check, taken from the file, runs
+        in a transaction that marks the index invalid and is rolled back.)"""
+        text = (harness.REPO / "migrations" / "0019_outbox_pending_by_assignment.sql").read_text()
+        check = text[text.index("DO $$"):text.index("$$;", text.index("DO $$") + 5) + 3]
+        self.assertIn("indisvalid", check)
+        ok = psql_script(check + "\nSELECT 'ok';\n")
+        self.assertEqual(ok.stdout.split(), ["ok"])
+        bad = psql_script("BEGIN;\nUPDATE pg_index SET indisvalid = false"
+                          " WHERE indexrelid = 'outbox_pending_seq'::regclass;\n"
+                          + check + "\nROLLBACK;\n", check=False)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("index outbox_pending_seq is invalid", bad.stderr)
+        self.assertIn("DROP INDEX outbox_pending_seq, then migrate again", bad.stderr)
+        self.assertEqual(ENV.psql("SELECT indisvalid FROM pg_index"
+                                  " WHERE indexrelid = 'outbox_pending_seq'::regclass"), "t")
 
     def test_migrate_twice_changes_nothing(self):
         """A second `leadrouter migrate` leaves every function as it was (same oid, same
