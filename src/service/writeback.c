@@ -350,15 +350,14 @@ static void *run(void *arg)
         done = harvest(wb, &claimed_done);
         if (claimed_done > 0 || (done > 0 && notified))
             want = true;
-        int ms = (int)(last_claim + POLL_MS - now_ms());
-        int gap = want ? claim_wait_ms(wb, now_ms() - last_claim) : -1;
-        if (gap >= 0 && gap < ms)
+        /* With every slot busy (gap < 0) there is nothing to claim until a request ends,
+         * which wakes the wait: the poll's deadline counts only while a slot is free, or an
+         * overdue poll would make the wait return at once, and the worker spun a core for
+         * as long as a CRM held its requests. */
+        int gap = claim_wait_ms(wb, now_ms() - last_claim);
+        int ms = gap < 0 ? POLL_MS : (int)(last_claim + POLL_MS - now_ms());
+        if (want && gap >= 0 && gap < ms)
             ms = gap;
-        /* With every slot busy there is nothing to claim until a request ends, which wakes
-         * the wait: an overdue poll would otherwise make it return at once, and the worker
-         * spun a core for as long as a CRM held its requests. */
-        if (claim_wait_ms(wb, 0) < 0)
-            ms = POLL_MS;
         wait_for(wb, ms < 0 ? 0 : ms > POLL_MS ? POLL_MS : ms);
     }
     /* Stopping: no new claims; what is on the wire may finish within its timeout. */

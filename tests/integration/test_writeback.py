@@ -192,6 +192,10 @@ class WritebackCase(LRTestCase):
         self.assertRegex(d["delivered_at"] or "", harness.RFC3339_RE)
 
     @classmethod
+    def tearDownClass(cls):
+        close_all(cls.ENV, cls.CRM)
+
+    @classmethod
     def start_with(cls, crm, name, reps, **env_kw):
         """The class's CRM stand-in (started) and environment, with reps (id, segment,
         crm_owner_id); on any failure the logs are dumped and both are closed."""
@@ -253,10 +257,6 @@ class HubSpotTest(WritebackCase):
             harness.dump_logs()
             close_all(cls.ENV, cls.CRM)
             raise
-
-    @classmethod
-    def tearDownClass(cls):
-        close_all(cls.ENV, cls.CRM)
 
     def assertHubCall(self, call, path, owner):
         self.assertEqual((call.method, call.path, call.query), ("PATCH", path, ""), call)
@@ -569,10 +569,6 @@ class DestinationTest(WritebackCase):
             close_all(cls.ENV, cls.CRM)
             raise
 
-    @classmethod
-    def tearDownClass(cls):
-        close_all(cls.ENV, cls.CRM)
-
     def start_server(self, name, settings):
         s = self.ENV.add_server(extra_env=settings, name=name)
         self.addCleanup(s.stop)
@@ -747,10 +743,6 @@ class TwoReplicasTest(WritebackCase):
                        servers=2, extra_env=wb_settings("hubspot", crm.url, token=HUB_TOKEN,
                                                         db_pool_size=12))
 
-    @classmethod
-    def tearDownClass(cls):
-        close_all(cls.ENV, cls.CRM)
-
     def test_60_concurrent_leads_60_calls(self):
         env = self.ENV
         ids = [unique("rp") for _ in range(60)]
@@ -793,10 +785,6 @@ class HandoffBacklogTest(WritebackCase):
                        extra_env=wb_settings("hubspot", crm.url, token=HUB_TOKEN, timeout=3,
                                              writeback_lease_seconds=6,
                                              writeback_concurrency=1))
-
-    @classmethod
-    def tearDownClass(cls):
-        close_all(cls.ENV, cls.CRM)
 
     def test_backlog_goes_to_claims_and_stale_rows_wait_their_lease(self):
         env = self.ENV
@@ -844,10 +832,6 @@ class AllSlotsBusyTest(WritebackCase):
                        extra_env=wb_settings("hubspot", crm.url, token=HUB_TOKEN, timeout=6,
                                              writeback_concurrency=1))
 
-    @classmethod
-    def tearDownClass(cls):
-        close_all(cls.ENV, cls.CRM)
-
     def test_a_worker_sleeps_while_every_slot_waits_on_the_crm(self):
         env = self.ENV
         lid = post_lead(env, env.srv, seg_values("smb"))[0]
@@ -888,10 +872,6 @@ class KillTest(WritebackCase):
             harness.dump_logs()
             close_all(cls.ENV)
             raise
-
-    @classmethod
-    def tearDownClass(cls):
-        close_all(cls.ENV, cls.CRM)
 
     def test_kill_9_with_pending_deliveries_then_crm_up(self):
         env = self.ENV
